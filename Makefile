@@ -1,0 +1,65 @@
+# ptilab - what does page-table isolation cost here, why is it on, and
+# what would turn it off safely?  `make help` lists the targets.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+
+# Debian kernel series to fetch and boot (6.1 or 6.12).
+KSERIES ?= 6.1
+# Build the module against these headers instead of Debian's fetched ones,
+# e.g. KDIR=/lib/modules/$(uname -r)/build on a real test host.
+KDIR ?=
+BUILD := build
+
+.PHONY: all help deps kernel module userspace vm-bench test clean
+
+all: module userspace
+
+help:
+	@echo "make vm-bench   boot Debian's kernel with each isolation configuration, benchmark, write results/<run-id>/"
+	@echo "make test       unit tests and VM tests (boots pti=on and pti=off)"
+	@echo "make deps       install the Debian packages ptilab needs (scripts/deps)"
+	@echo "make kernel     fetch Debian's kernel and headers for KSERIES=$(KSERIES) into the cache"
+	@echo "make module     build ptilab.ko (against Debian's headers, or KDIR=...)"
+	@echo "make userspace  build the ptilab program and unit tests"
+	@echo "make clean      remove build/ (the kernel cache stays)"
+
+deps:
+	@scripts/deps
+
+kernel: deps
+	@scripts/kernel --series $(KSERIES) fetch >/dev/null
+
+# Each kernel gets its own build directory, so modules for several
+# kernels (and later architectures) coexist: build/module/<release>/.
+ifeq ($(KDIR),)
+module: kernel
+	@kdir=$$(scripts/kernel --series $(KSERIES) kdir) && \
+	abi=$$(scripts/kernel --series $(KSERIES) abi) && \
+	$(MAKE) --no-print-directory module-build MODULE_KDIR=$$kdir MODULE_OUT=$(BUILD)/module/$$abi
+else
+module:
+	@$(MAKE) --no-print-directory module-build MODULE_KDIR=$(KDIR) \
+		MODULE_OUT=$(BUILD)/module/$(notdir $(patsubst %/build,%,$(patsubst %/,%,$(KDIR))))
+endif
+
+.PHONY: module-build
+module-build:
+	@test -f $(MODULE_KDIR)/Makefile || { echo "make: no kernel build tree at $(MODULE_KDIR) (install linux-headers-$$(uname -r)?)"; exit 1; }
+	@mkdir -p $(MODULE_OUT)
+	@cp -u module/*.c module/*.h module/Kbuild $(MODULE_OUT)/
+	$(MAKE) -C $(MODULE_KDIR) M=$(abspath $(MODULE_OUT)) modules
+	@echo "module: $(MODULE_OUT)/ptilab.ko"
+
+userspace: deps
+	@cmake -S userspace -B $(BUILD)/userspace -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build $(BUILD)/userspace -j$$(nproc)
+
+vm-bench: module userspace
+	@scripts/vm-bench --kseries $(KSERIES)
+
+test: module userspace
+	@ctest --test-dir $(BUILD)/userspace --output-on-failure
+
+clean:
+	rm -rf $(BUILD)
