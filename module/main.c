@@ -1,53 +1,288 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ptilab: report what page-table isolation is doing on this kernel.
+ * ptilab: what page-table isolation is doing on this kernel, what its
+ * primitives cost, and what user mode can still see of the kernel.
  *
  * Everything lives in one debugfs directory, /sys/kernel/debug/ptilab/.
- * The front end here is deliberately thin: it owns the directory and the
- * generic keys, and asks the architecture code for the rest.
+ * This file is the thin front end: it owns the directory, parses what
+ * users write (strictly: anything unexpected is -EINVAL and changes
+ * nothing), and calls the mechanisms in state.c, probe.c, hooks.c and
+ * ptaudit.c.
  */
 #define pr_fmt(fmt)	"ptilab: " fmt
 
 #include <linux/debugfs.h>
 #include <linux/init.h>
+#include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/seq_file.h>
-#include <linux/utsname.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
 
 #include "ptilab.h"
 
+/*
+ * The hooks change what every system call of a process costs.  They are
+ * for controlled experiments only, so they stay refused unless whoever
+ * loaded the module asked for them.
+ */
+static bool allow_hooks;
+module_param(allow_hooks, bool, 0400);
+MODULE_PARM_DESC(allow_hooks, "Allow the test-only hooks (default: off)");
+
 static struct dentry *ptilab_dir;
 
+/* Like the kernel's DEFINE_SHOW_STORE_ATTRIBUTE, which 6.1 lacks. */
+#define PTILAB_SHOW_STORE_ATTRIBUTE(__name)				\
+static int __name ## _open(struct inode *inode, struct file *file)	\
+{									\
+	return single_open(file, __name ## _show, inode->i_private);	\
+}									\
+									\
+static const struct file_operations __name ## _fops = {		\
+	.owner		= THIS_MODULE,					\
+	.open		= __name ## _open,				\
+	.read		= seq_read,					\
+	.write		= __name ## _write,				\
+	.llseek		= seq_lseek,					\
+	.release	= single_release,				\
+}
+
+/* ---- input parsing -------------------------------------------------- */
+
+#define PTILAB_MAX_WRITE	128
+
+/* Copy a write into a NUL-terminated, trimmed kernel buffer. */
+static char *ptilab_get_input(const char __user *ubuf, size_t len)
+{
+	char *buf, *s;
+
+	if (len == 0 || len > PTILAB_MAX_WRITE)
+		return ERR_PTR(-EINVAL);
+	buf = memdup_user_nul(ubuf, len);
+	if (IS_ERR(buf))
+		return buf;
+	s = strim(buf);
+	memmove(buf, s, strlen(s) + 1);
+	return buf;
+}
+
+struct ptilab_arg {
+	const char *key;
+	unsigned int max;
+	unsigned int val;
+	bool seen;
+};
+
 /*
- * state: one key=value per line, stable keys, values on/off where they
- * are booleans, so that shell scripts and the CLI parse it the same way.
+ * Parse whitespace-separated key=value tokens into args.  Every token
+ * must name a known key, at most once, with a decimal value in range.
  */
+static int ptilab_parse_args(char *s, struct ptilab_arg *args, size_t n)
+{
+	char *tok;
+	size_t i;
+
+	while ((tok = strsep(&s, " \t\n")) != NULL) {
+		char *eq;
+
+		if (!*tok)
+			continue;
+		eq = strchr(tok, '=');
+		if (!eq)
+			return -EINVAL;
+		*eq = '\0';
+		for (i = 0; i < n; i++)
+			if (!strcmp(tok, args[i].key))
+				break;
+		if (i == n || args[i].seen)
+			return -EINVAL;
+		if (kstrtouint(eq + 1, 10, &args[i].val) ||
+		    args[i].val > args[i].max)
+			return -EINVAL;
+		args[i].seen = true;
+	}
+	return 0;
+}
+
+/* ---- state ------------------------------------------------------------ */
+
 static int state_show(struct seq_file *m, void *v)
 {
-	seq_printf(m, "arch=%s\n", utsname()->machine);
-	seq_printf(m, "kernel=%s\n", utsname()->release);
-	ptilab_arch_state_show(m);
+	struct ptilab_kv kv = { .m = m, .json = false, .first = true };
+
+	ptilab_state(&kv);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(state);
 
+static int state_json_show(struct seq_file *m, void *v)
+{
+	struct ptilab_kv kv = { .m = m, .json = true, .first = true };
+
+	seq_puts(m, "{");
+	ptilab_state(&kv);
+	seq_puts(m, "\n}\n");
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(state_json);
+
+/* ---- probe ------------------------------------------------------------ */
+
+static int probe_show(struct seq_file *m, void *v)
+{
+	ptilab_probe_show(m);
+	return 0;
+}
+
+/* "<primitive> [iterations=N]" */
+static ssize_t probe_write(struct file *file, const char __user *ubuf,
+			   size_t len, loff_t *ppos)
+{
+	struct ptilab_arg args[] = {
+		{ .key = "iterations", .max = PTILAB_PROBE_MAX_ITERS },
+	};
+	const struct ptilab_primitive *p = NULL;
+	char *buf, *s, *name;
+	size_t i;
+	int ret;
+
+	buf = ptilab_get_input(ubuf, len);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	s = buf;
+	name = strsep(&s, " \t");
+	for (i = 0; i < ptilab_arch_nr_primitives; i++)
+		if (!strcmp(name, ptilab_arch_primitives[i].name))
+			p = &ptilab_arch_primitives[i];
+	ret = -EINVAL;
+	if (!p || ptilab_parse_args(s, args, ARRAY_SIZE(args)))
+		goto out;
+	if (args[0].seen && args[0].val == 0)
+		goto out;
+	ret = ptilab_probe_run(p, args[0].seen ? args[0].val :
+			       PTILAB_PROBE_DEFAULT_ITERS);
+out:
+	kfree(buf);
+	return ret ? ret : len;
+}
+PTILAB_SHOW_STORE_ATTRIBUTE(probe);
+
+/* ---- hooks ------------------------------------------------------------ */
+
+static ssize_t hook_write(enum ptilab_hook_id id, const char __user *ubuf,
+			  size_t len)
+{
+	struct ptilab_arg args[] = {
+		{ .key = "pid", .max = INT_MAX },
+		{ .key = "writes", .max = PTILAB_HOOK_MAX_WRITES },
+	};
+	size_t nargs = id == PTILAB_HOOK_EXTRA_CR3 ? 2 : 1;
+	char *buf;
+	int ret;
+
+	if (!allow_hooks)
+		return -EPERM;
+	buf = ptilab_get_input(ubuf, len);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	ret = ptilab_parse_args(buf, args, nargs);
+	kfree(buf);
+	if (ret || !args[0].seen)
+		return -EINVAL;
+	/* Installing needs every argument; pid=0 removes and needs none. */
+	if (args[0].val && nargs == 2 && !args[1].seen)
+		return -EINVAL;
+	if (!args[0].val && nargs == 2 && args[1].seen)
+		return -EINVAL;
+	ret = ptilab_hook_set(id, args[0].val, args[1].val);
+	return ret ? ret : len;
+}
+
+static int hook_extra_cr3_show(struct seq_file *m, void *v)
+{
+	ptilab_hook_show(m, PTILAB_HOOK_EXTRA_CR3);
+	return 0;
+}
+
+/* "pid=<tgid> writes=<0..16>", or "pid=0" to remove */
+static ssize_t hook_extra_cr3_write(struct file *file, const char __user *ubuf,
+				    size_t len, loff_t *ppos)
+{
+	return hook_write(PTILAB_HOOK_EXTRA_CR3, ubuf, len);
+}
+PTILAB_SHOW_STORE_ATTRIBUTE(hook_extra_cr3);
+
+static int hook_flush_show(struct seq_file *m, void *v)
+{
+	ptilab_hook_show(m, PTILAB_HOOK_FLUSH);
+	return 0;
+}
+
+/* "pid=<tgid>", or "pid=0" to remove */
+static ssize_t hook_flush_write(struct file *file, const char __user *ubuf,
+				size_t len, loff_t *ppos)
+{
+	return hook_write(PTILAB_HOOK_FLUSH, ubuf, len);
+}
+PTILAB_SHOW_STORE_ATTRIBUTE(hook_flush);
+
+static int hooks_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "allow_hooks=%s\n", allow_hooks ? "on" : "off");
+	ptilab_hooks_show(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(hooks);
+
+/* ---- page-table audit ------------------------------------------------- */
+
+static int ptaudit_show(struct seq_file *m, void *v)
+{
+	ptilab_audit_show(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(ptaudit);
+
 static int __init ptilab_init(void)
 {
+	int ret;
+
+	ret = ptilab_hooks_init();
+	if (ret)
+		return ret;
+
 	ptilab_dir = debugfs_create_dir("ptilab", NULL);
 	if (IS_ERR(ptilab_dir)) {
 		pr_err("cannot create debugfs directory (is debugfs enabled?)\n");
+		ptilab_hooks_exit();
 		return PTR_ERR(ptilab_dir);
 	}
 
-	/* Root only: the state reveals which mitigations are missing. */
+	/*
+	 * Root only: the state says which mitigations are missing, the audit
+	 * prints kernel addresses, probes and hooks perturb the machine.
+	 */
 	debugfs_create_file("state", 0400, ptilab_dir, NULL, &state_fops);
-	pr_info("loaded\n");
+	debugfs_create_file("state.json", 0400, ptilab_dir, NULL,
+			    &state_json_fops);
+	debugfs_create_file("probe", 0600, ptilab_dir, NULL, &probe_fops);
+	debugfs_create_file("hook_extra_cr3", 0600, ptilab_dir, NULL,
+			    &hook_extra_cr3_fops);
+	debugfs_create_file("hook_flush", 0600, ptilab_dir, NULL,
+			    &hook_flush_fops);
+	debugfs_create_file("hooks", 0400, ptilab_dir, NULL, &hooks_fops);
+	debugfs_create_file("ptaudit", 0400, ptilab_dir, NULL, &ptaudit_fops);
+	pr_info("loaded%s\n", allow_hooks ? " (test hooks allowed)" : "");
 	return 0;
 }
 
 static void __exit ptilab_exit(void)
 {
+	/* Files first, so that no writer can install a hook behind us. */
 	debugfs_remove_recursive(ptilab_dir);
+	ptilab_hooks_exit();
 	pr_info("unloaded\n");
 }
 

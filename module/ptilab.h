@@ -2,20 +2,132 @@
 #ifndef PTILAB_H
 #define PTILAB_H
 
+#include <linux/mm_types.h>
 #include <linux/seq_file.h>
 #include <linux/types.h>
 
 /*
- * Per-architecture hooks.  Each architecture supplies its own file
- * (state_x86.c, ...) so that the front end in main.c stays generic.
+ * The front end (main.c) owns the debugfs directory and parses what users
+ * write; the mechanisms (probe.c, hooks.c, ptwalk.c) are generic; every
+ * architecture supplies the primitives they run on in its own file
+ * (state_x86.c, probe_x86.c, ...), so no #ifdef lives inside the logic.
  */
 
-/* Print the architecture's isolation state as key=value lines. */
-void ptilab_arch_state_show(struct seq_file *m);
+/* ---- state: key/value pairs, printed as text or JSON --------------- */
 
-static inline const char *ptilab_onoff(bool on)
+struct ptilab_kv {
+	struct seq_file *m;
+	bool json;
+	bool first;
+};
+
+void ptilab_kv_str(struct ptilab_kv *kv, const char *key, const char *val);
+void ptilab_kv_u64(struct ptilab_kv *kv, const char *key, u64 val);
+
+static inline void ptilab_kv_bool(struct ptilab_kv *kv, const char *key, bool on)
 {
-	return on ? "on" : "off";
+	ptilab_kv_str(kv, key, on ? "on" : "off");
 }
+
+/* The whole state: generic keys, then the architecture's. */
+void ptilab_state(struct ptilab_kv *kv);
+void ptilab_arch_state(struct ptilab_kv *kv);
+
+/*
+ * Read the kernel command line (saved_command_line is not exported) into
+ * buf; returns its length or a negative errno.
+ */
+int ptilab_read_cmdline(char *buf, size_t size);
+/* The last occurrence of "name" or "name=value" on the command line. */
+bool ptilab_cmdline_last(const char *cmdline, const char *const *names,
+			 size_t n, char *out, size_t outsz);
+
+/* ---- cost probes ---------------------------------------------------- */
+
+struct ptilab_primitive {
+	const char *name;
+	const char *what;		/* one line for users */
+	bool (*supported)(void);
+	/*
+	 * Called with interrupts off; runs the primitive once.  ctx comes
+	 * from prepare(), which is also called with interrupts off, once
+	 * per batch, so that it can read CR3/TTBR once rather than per op.
+	 */
+	unsigned long (*prepare)(void);
+	void (*run)(unsigned long ctx);
+};
+
+extern const struct ptilab_primitive ptilab_arch_primitives[];
+extern const size_t ptilab_arch_nr_primitives;
+
+/* A serialising cycle counter, and its frequency in kHz. */
+u64 ptilab_arch_cycles(void);
+unsigned long ptilab_arch_cycles_khz(void);
+const char *ptilab_arch_cycles_name(void);
+
+#define PTILAB_PROBE_DEFAULT_ITERS	10000U
+#define PTILAB_PROBE_MAX_ITERS		200000U
+
+int ptilab_probe_run(const struct ptilab_primitive *p, unsigned int iters);
+void ptilab_probe_show(struct seq_file *m);
+
+/* ---- test-only hooks ----------------------------------------------- */
+
+enum ptilab_hook_id {
+	PTILAB_HOOK_EXTRA_CR3,
+	PTILAB_HOOK_FLUSH,
+	PTILAB_NR_HOOKS,
+};
+
+#define PTILAB_HOOK_MAX_WRITES	16U
+
+int ptilab_hook_set(enum ptilab_hook_id id, pid_t nr, unsigned int arg);
+void ptilab_hook_show(struct seq_file *m, enum ptilab_hook_id id);
+void ptilab_hooks_show(struct seq_file *m);
+int ptilab_hooks_init(void);
+void ptilab_hooks_exit(void);
+
+/* Per-architecture hook actions, run on system call entry of the target. */
+void ptilab_arch_extra_cr3(unsigned int writes);
+void ptilab_arch_flush_nonglobal(void);
+extern const char *const ptilab_arch_hook_names[PTILAB_NR_HOOKS];
+
+/* ---- page-table walker and audit ------------------------------------ */
+
+enum ptilab_level { PTILAB_PTE, PTILAB_PMD, PTILAB_PUD, PTILAB_P4D, PTILAB_PGD };
+
+/*
+ * Called for every present leaf entry in address order; return false to
+ * stop the walk.  prot is the raw entry value.
+ */
+typedef bool (*ptilab_leaf_fn)(void *data, unsigned long addr,
+			       unsigned long size, enum ptilab_level level,
+			       u64 prot);
+
+void ptilab_walk(pgd_t *pgd, unsigned long start, unsigned long end,
+		 ptilab_leaf_fn fn, void *data);
+
+#define PTILAB_F_RW	BIT(0)
+#define PTILAB_F_USER	BIT(1)
+#define PTILAB_F_GLOBAL	BIT(2)
+#define PTILAB_F_NX	BIT(3)
+
+struct ptilab_audit_view {
+	pgd_t *pgd;			/* the table user mode runs on */
+	const char *table;		/* its name, for the report */
+	unsigned long start, end;	/* the kernel half */
+};
+
+int ptilab_arch_audit_view(struct mm_struct *mm, struct ptilab_audit_view *v);
+unsigned int ptilab_arch_prot_flags(u64 prot);
+/* A short name for the region addr lies in (no addresses in it). */
+const char *ptilab_arch_region(unsigned long addr);
+/* Regions whose presence in the user table would defeat isolation. */
+bool ptilab_arch_region_secret(const char *region);
+
+void ptilab_audit_show(struct seq_file *m);
+
+/* KASLR: whether the kernel image is not at its link-time address. */
+bool ptilab_arch_kaslr(void);
 
 #endif /* PTILAB_H */

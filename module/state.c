@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Isolation state: the generic keys, the key/value printer shared by
+ * "state" and "state.json", and command-line helpers for the
+ * architectures' "why" keys.
+ */
+#define pr_fmt(fmt)	"ptilab: " fmt
+
+#include <linux/cpumask.h>
+#include <linux/fs.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/utsname.h>
+
+#include "ptilab.h"
+
+/*
+ * Values are short tokens (on/off, names, numbers) by construction, but
+ * escape anyway so that state.json stays valid whatever a kernel prints.
+ */
+static void ptilab_json_str(struct seq_file *m, const char *s)
+{
+	seq_putc(m, '"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			seq_putc(m, '\\');
+		if ((unsigned char)*s < 0x20)
+			seq_printf(m, "\\u%04x", *s);
+		else
+			seq_putc(m, *s);
+	}
+	seq_putc(m, '"');
+}
+
+static void ptilab_kv_key(struct ptilab_kv *kv, const char *key)
+{
+	if (kv->json) {
+		seq_printf(kv->m, "%s\n  ", kv->first ? "" : ",");
+		ptilab_json_str(kv->m, key);
+		seq_puts(kv->m, ": ");
+	} else {
+		seq_printf(kv->m, "%s=", key);
+	}
+	kv->first = false;
+}
+
+void ptilab_kv_str(struct ptilab_kv *kv, const char *key, const char *val)
+{
+	ptilab_kv_key(kv, key);
+	if (kv->json)
+		ptilab_json_str(kv->m, val);
+	else
+		seq_printf(kv->m, "%s\n", val);
+}
+
+void ptilab_kv_u64(struct ptilab_kv *kv, const char *key, u64 val)
+{
+	ptilab_kv_key(kv, key);
+	seq_printf(kv->m, kv->json ? "%llu" : "%llu\n", val);
+}
+
+int ptilab_read_cmdline(char *buf, size_t size)
+{
+	struct file *f;
+	loff_t pos = 0;
+	ssize_t n;
+
+	f = filp_open("/proc/cmdline", O_RDONLY, 0);
+	if (IS_ERR(f))
+		return PTR_ERR(f);
+	n = kernel_read(f, buf, size - 1, &pos);
+	filp_close(f, NULL);
+	if (n < 0)
+		return n;
+	buf[n] = '\0';
+	return n;
+}
+
+/*
+ * Find the last of names[] that appears on the command line as a whole
+ * word (the kernel's early_param() handlers run in command-line order, so
+ * the last one wins) and copy that token to out.  An entry such as "pti="
+ * matches any value ("pti=on").
+ */
+bool ptilab_cmdline_last(const char *cmdline, const char *const *names,
+			 size_t n, char *out, size_t outsz)
+{
+	const char *p = cmdline, *found = NULL;
+	size_t i;
+
+	while (*p) {
+		size_t len;
+
+		p = skip_spaces(p);
+		len = strcspn(p, " \t\n");
+		for (i = 0; i < n; i++) {
+			size_t nl = strlen(names[i]);
+			bool prefix = nl && names[i][nl - 1] == '=';
+
+			if (prefix ? (len > nl && !strncmp(p, names[i], nl)) :
+				     (len == nl && !strncmp(p, names[i], nl))) {
+				found = p;
+				break;
+			}
+		}
+		p += len;
+	}
+	if (!found)
+		return false;
+	strscpy(out, found, min(outsz, strcspn(found, " \t\n") + 1));
+	return true;
+}
+
+void ptilab_state(struct ptilab_kv *kv)
+{
+	ptilab_kv_str(kv, "arch", utsname()->machine);
+	ptilab_kv_str(kv, "kernel", utsname()->release);
+	ptilab_kv_u64(kv, "nr_cpus", num_online_cpus());
+	/* On or off only: never the offset, never an address. */
+	ptilab_kv_bool(kv, "kaslr", ptilab_arch_kaslr());
+	ptilab_arch_state(kv);
+}
