@@ -10,6 +10,7 @@ KSERIES ?= 6.1
 # e.g. KDIR=/lib/modules/$(uname -r)/build on a real test host.
 KDIR ?=
 BUILD := build
+space := $(subst ,, )
 
 .PHONY: all help deps kernel module userspace vm-bench test clean
 
@@ -58,7 +59,12 @@ userspace: deps
 vm-bench: module userspace
 	@scripts/vm-bench --kseries $(KSERIES)
 
-test: module userspace
+# The VM tests boot every series in TEST_KSERIES, so build a module for each.
+TEST_KSERIES ?= 6.1 6.12
+
+test: userspace
+	@for s in $(TEST_KSERIES); do $(MAKE) --no-print-directory module KSERIES=$$s || exit 1; done
+	@cmake -S userspace -B $(BUILD)/userspace -DPTILAB_KSERIES="$(subst $(space),;,$(strip $(TEST_KSERIES)))" >/dev/null
 	@ctest --test-dir $(BUILD)/userspace --output-on-failure
 
 clean:
