@@ -1,0 +1,55 @@
+// System call microbenchmarks: every kernel entry and exit pays for PTI
+// (two CR3 writes) and nothing else here switches context or mm, so these
+// are where the cost of isolation shows most directly.
+#include <benchmark/benchmark.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+namespace {
+
+// One kernel entry per iteration. getppid has no vDSO shortcut and glibc
+// does not cache it.
+void BM_Syscall_Null(benchmark::State& state) {
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(syscall(SYS_getppid));
+  }
+  state.counters["syscalls"] = benchmark::Counter(1, benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_Syscall_Null)->UseRealTime();
+
+// UnixBench's "syscall" loop: close(dup(fd)), getpid, getuid, umask.
+void BM_Syscall_Mix(benchmark::State& state) {
+  // "/" exists in every guest, even one without /dev; dup/close do not
+  // depend on what the descriptor refers to.
+  const int fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    state.SkipWithError(("open(\"/\"): " + std::string(std::strerror(errno))).c_str());
+    return;
+  }
+  // The loop sets umask 022; the process's own umask comes back afterwards.
+  const mode_t saved_umask = umask(022);
+  for (auto _ : state) {
+    const int copy = dup(fd);
+    if (copy < 0) {
+      state.SkipWithError(("dup: " + std::string(std::strerror(errno))).c_str());
+      break;
+    }
+    close(copy);
+    // syscall(): glibc may cache getpid() and then no kernel entry happens.
+    benchmark::DoNotOptimize(syscall(SYS_getpid));
+    benchmark::DoNotOptimize(getuid());
+    benchmark::DoNotOptimize(umask(022));
+  }
+  umask(saved_umask);
+  close(fd);
+  state.counters["syscalls"] = benchmark::Counter(5, benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_Syscall_Mix)->UseRealTime();
+
+}  // namespace

@@ -1,0 +1,180 @@
+#include "bench_cmd.h"
+
+#include <benchmark/benchmark.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+
+#include "atomic_file.h"
+#include "bench_reporter.h"
+#include "error.h"
+#include "results.h"
+#include "state.h"
+#include "sysinfo.h"
+#include "text_file.h"
+
+namespace ptilab {
+
+namespace {
+
+// The value of the last "--name=value" (or bare "--name": "") among args.
+std::optional<std::string> last_flag_value(const std::vector<std::string>& args, std::string_view name) {
+  std::optional<std::string> value;
+  const std::string flag = "--" + std::string(name);
+  for (const auto& a : args) {
+    if (a == flag)
+      value = "";
+    else if (a.starts_with(flag + "="))
+      value = a.substr(flag.size() + 1);
+  }
+  return value;
+}
+
+// Google Benchmark's reading of boolean flag values.
+bool truthy(std::string value) {
+  if (value.empty()) return true;
+  if (value.size() == 1)
+    return std::isalnum(static_cast<unsigned char>(value[0])) && std::string_view("0fFnN").find(value[0]) == std::string_view::npos;
+  std::transform(value.begin(), value.end(), value.begin(), [](unsigned char c) { return std::tolower(c); });
+  return value != "false" && value != "no" && value != "off";
+}
+
+// Our console reporter is built here, not by Google Benchmark, so decide
+// colour the way it would: --benchmark_color, else only on a terminal.
+benchmark::ConsoleReporter::OutputOptions console_options(const std::vector<std::string>& passthrough) {
+  bool color = false;
+  const auto flag = last_flag_value(passthrough, "benchmark_color");
+  if (flag && *flag != "auto") {
+    color = truthy(*flag);
+  } else {
+    const char* term = std::getenv("TERM");
+    color = ::isatty(STDOUT_FILENO) && term && std::string_view(term) != "dumb";
+  }
+  return color ? benchmark::ConsoleReporter::OO_Color : benchmark::ConsoleReporter::OO_None;
+}
+
+std::string describe(const Isolation& iso) {
+  if (iso.pti != kNotApplicable) return "pti=" + iso.pti + " pcid=" + iso.pcid;
+  return "kpti=" + iso.kpti + " e0pd=" + iso.e0pd;
+}
+
+// Google Benchmark keeps its flags in globals; release them however we leave.
+struct BenchmarkShutdown {
+  ~BenchmarkShutdown() { benchmark::Shutdown(); }
+};
+
+}  // namespace
+
+std::vector<std::string> benchmark_flags(const BenchOptions& o, const std::filesystem::path& json_out) {
+  for (const auto& a : o.passthrough)
+    if (a == "--benchmark_out" || a.starts_with("--benchmark_out=") || a.starts_with("--benchmark_out_format"))
+      throw UsageError("'" + a + "': ptilab bench writes benchmarks.json itself (use --out DIR)");
+
+  const int repetitions = o.repetitions.value_or(o.quick ? kQuickRepetitions : kDefaultRepetitions);
+  const double min_time = o.min_time.value_or(o.quick ? kQuickMinTime : kDefaultMinTime);
+  std::vector<std::string> flags = {
+      "--benchmark_repetitions=" + std::to_string(repetitions),
+      // Google Benchmark 1.7 takes plain seconds (no "s" suffix).
+      "--benchmark_min_time=" + format_number(min_time),
+      // The console shows mean/median/stddev; benchmarks.json keeps every
+      // repetition.
+      "--benchmark_display_aggregates_only=true",
+  };
+  if (o.filter) flags.push_back("--benchmark_filter=" + *o.filter);
+  flags.insert(flags.end(), o.passthrough.begin(), o.passthrough.end());
+  flags.push_back("--benchmark_out=" + json_out.string());
+  flags.push_back("--benchmark_out_format=json");
+  return flags;
+}
+
+RunInfo make_run_info(const SystemInfo& sys, const Isolation& iso, std::chrono::system_clock::time_point start,
+                      const std::optional<std::string>& run_id, const std::optional<std::string>& host,
+                      const std::optional<std::string>& accel) {
+  RunInfo run;
+  run.run_id = run_id.value_or(default_run_id(start, sys.hostname));
+  run.timestamp = iso8601_utc(std::chrono::system_clock::now());
+  run.host = host.value_or(sys.hostname);
+  run.arch = sys.arch;
+  run.kernel = sys.kernel;
+  run.cmdline = sys.cmdline;
+  run.accel = accel.value_or("none");
+  run.pti = iso.pti;
+  run.pcid = iso.pcid;
+  run.e0pd = iso.e0pd;
+  run.kpti = iso.kpti;
+  return run;
+}
+
+int run_bench(const BenchOptions& o, const char* argv0) {
+  using std::chrono::system_clock;
+  const auto start = system_clock::now();
+
+  // Everything that can fail cheaply fails before minutes of measuring.
+  const SystemInfo sys = read_system_info();
+  StateSources sources;
+  sources.state_file = o.state_file;
+  const Isolation iso = detect_isolation(sources, sys.arch, sys.kernel);
+  for (const auto& w : iso.warnings) std::cerr << "ptilab: warning: " << w << "\n";
+
+  std::error_code ec;
+  std::filesystem::create_directories(o.out_dir, ec);
+  if (ec) throw Error("cannot create " + o.out_dir.string() + ": " + ec.message());
+  const auto json_path = o.out_dir / "benchmarks.json";
+  const auto csv_path = o.out_dir / "results.csv";
+  // Google Benchmark writes the JSON itself, to the file named by a flag;
+  // Initialize() may exit (--help), so the file is created only after it.
+  const auto json_temp = AtomicFile::temp_name_for(json_path);
+
+  std::vector<std::string> args = {argv0};
+  const auto flags = benchmark_flags(o, json_temp);
+  args.insert(args.end(), flags.begin(), flags.end());
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  int argc = static_cast<int>(args.size());
+
+  BenchmarkShutdown shutdown;
+  benchmark::Initialize(&argc, argv.data());
+  if (argc > 1) throw UsageError("unknown Google Benchmark flag '" + std::string(argv[1]) + "'");
+  const bool list_only = truthy(last_flag_value(o.passthrough, "benchmark_list_tests").value_or("false"));
+
+  AtomicFile json(json_path, json_temp);
+  AtomicFile csv(csv_path);
+  std::cout << "ptilab: isolation from " << iso.source << ": " << describe(iso) << std::endl;
+
+  RecordingReporter reporter(console_options(o.passthrough));
+  const std::size_t matched = benchmark::RunSpecifiedBenchmarks(&reporter);
+  if (list_only) return 0;  // nothing measured, nothing written
+  if (matched == 0) throw Error("no benchmark matches the filter" + (o.filter ? " '" + *o.filter + "'" : std::string()));
+  const auto& errors = reporter.collector().errors();
+  if (!errors.empty())
+    throw Error("benchmark failed: " + errors.front() +
+                (errors.size() > 1 ? " (and " + std::to_string(errors.size() - 1) + " more)" : ""));
+  auto results = reporter.collector().results();
+  if (results.empty()) throw Error("the benchmarks produced no results");
+  // Only the CSV: benchmarks.json stays Google Benchmark's raw output.
+  for (auto& r : results) r.name += o.name_suffix;
+
+  const RunInfo run = make_run_info(sys, iso, start, o.run_id, o.host, o.accel);
+  csv.write(format_results(make_result_rows(run, results)));
+
+  // Google Benchmark does not check its writes; a full disk would leave a
+  // truncated document. Its JSON always ends with the closing brace.
+  const std::string raw = read_text_file(json.temp_path());
+  if (raw.find_last_not_of(" \n") == std::string::npos || raw[raw.find_last_not_of(" \n")] != '}')
+    throw Error("Google Benchmark wrote an incomplete " + json_path.string());
+
+  // Both files are complete on disk before either replaces an older one.
+  json.sync();
+  csv.sync();
+  json.commit();
+  csv.commit();
+  std::cout << "ptilab: wrote " << json_path.string() << " and " << csv_path.string() << std::endl;
+  return 0;
+}
+
+}  // namespace ptilab

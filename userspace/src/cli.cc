@@ -1,0 +1,434 @@
+#include "cli.h"
+
+#include <charconv>
+#include <cmath>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "bench_cmd.h"
+#include "error.h"
+#include "hook_cmd.h"
+#include "merge.h"
+#include "probe_cmd.h"
+#include "results.h"
+#include "snapshot.h"
+#include "status.h"
+#include "table.h"
+
+namespace ptilab {
+
+const std::string_view kUsage =
+    R"(usage: ptilab bench [OPTIONS] [-- GOOGLE_BENCHMARK_FLAGS...]
+       ptilab merge -o OUT.csv IN.csv...
+       ptilab table CSV...
+       ptilab status [--json] [--debugfs DIR]
+       ptilab probe [NAME...] [--all] [--iterations N] [--json] [--debugfs DIR]
+       ptilab hook extra-cr3 --writes N (--pid PID | -- CMD [ARG...])
+       ptilab hook flush (--pid PID | -- CMD [ARG...])
+       ptilab hook remove [extra-cr3|flush|all]
+       ptilab hook status [--json]
+       ptilab snapshot --out FILE.csv [--run-id ID] [--host NAME] [--accel NAME]
+                       [--probes] [--iterations N] [--audit] [--debugfs DIR]
+       ptilab help
+
+bench   run the microbenchmarks; write DIR/benchmarks.json (Google Benchmark's
+        JSON, the raw output) and DIR/results.csv
+  --quick             3 repetitions of at least 0.1 s each (for emulated VMs)
+  --repetitions N     repetitions per benchmark (default 5)
+  --min-time SECONDS  minimum time per repetition (default 0.5)
+  --filter REGEX      run only the benchmarks matching REGEX
+  --out DIR           output directory, created if missing (default .)
+  --run-id ID         run id (default YYYYmmddTHHMMSSZ-HOSTNAME, UTC)
+  --host NAME         host column (default: this machine's host name)
+  --accel NAME        accelerator column: kvm, tcg or none (default none)
+  --state FILE        isolation state in the module's key=value format
+                      (default /sys/kernel/debug/ptilab/state if readable,
+                      else the kernel's meltdown sysfs file and /proc/cpuinfo)
+  --name-suffix SUFFIX  append SUFFIX to every benchmark name in results.csv
+                      (e.g. +extra_cr3=4); benchmarks.json stays raw
+merge   concatenate results CSVs (all with the ptilab header) into OUT.csv
+table   print mean ns per operation per benchmark and configuration, with
+        the pti on/off ratio
+
+The commands below use the ptilab.ko module's debugfs files
+(--debugfs DIR, default /sys/kernel/debug/ptilab; usually root only).
+
+status  explain page-table isolation here: on or off and why, PCID, what a
+        CR3 write costs (probed when the module is loaded and writable),
+        what would change it and whether that is safe, what is unknown.
+        Without the module it infers what it can from the meltdown sysfs
+        file, /proc/cpuinfo and /proc/cmdline
+  --json              one JSON object instead of text
+probe   time the module's primitives (cr3_noflush, cr3_flush, invpcid_*,
+        flush_tlb_*) in cycles; no NAME: every supported one
+  --all               every supported primitive (with NAMEs: those too)
+  --iterations N      samples per primitive, 1..200000 (default 10000)
+  --json              a JSON array instead of the table
+hook    make one process's system calls pay extra: extra-cr3 adds N CR3
+        writes (0..16) per syscall, flush a TLB flush. --pid PID hooks a
+        running process (until `hook remove`); -- CMD runs CMD hooked and
+        removes the hook when it exits (exit status: CMD's). Needs the
+        module loaded with allow_hooks=1
+snapshot
+        write the module's state (and with --probes every primitive's
+        timing, with --audit the page-table audit summary) as results CSV
+        rows to FILE.csv; the run columns as `ptilab bench` fills them
+  --probes            time every primitive (--iterations N, default 10000)
+  --audit             add the ptaudit summary (pages per kernel region)
+)";
+
+namespace {
+
+using Args = std::vector<std::string>;
+
+// Reads options of the forms "--name value" and "--name=value".
+class OptionReader {
+ public:
+  explicit OptionReader(const Args& args) : args_(args) {}
+
+  bool done() const { return i_ >= args_.size(); }
+  // The next argument; for "--name=value" only "--name".
+  const std::string& next() {
+    arg_ = args_[i_++];
+    inline_value_.reset();
+    if (arg_.starts_with("--")) {
+      if (const auto eq = arg_.find('='); eq != std::string::npos) {
+        inline_value_ = arg_.substr(eq + 1);
+        arg_.resize(eq);
+      }
+    }
+    return arg_;
+  }
+  std::string value() {
+    if (inline_value_) return *std::exchange(inline_value_, std::nullopt);
+    if (done() || args_[i_].starts_with("--")) throw UsageError(arg_ + " needs a value");
+    return args_[i_++];
+  }
+  std::string nonempty_value() {
+    std::string v = value();
+    if (v.empty()) throw UsageError(arg_ + " needs a non-empty value");
+    return v;
+  }
+  void no_value() const {
+    if (inline_value_) throw UsageError(arg_ + " takes no value");
+  }
+  // Everything not read yet.
+  Args rest() {
+    Args r(args_.begin() + static_cast<std::ptrdiff_t>(i_), args_.end());
+    i_ = args_.size();
+    return r;
+  }
+
+ private:
+  const Args& args_;
+  std::size_t i_ = 0;
+  std::string arg_;
+  std::optional<std::string> inline_value_;
+};
+
+[[noreturn]] void unexpected(const std::string& arg) {
+  if (arg.starts_with("-")) throw UsageError("unknown option '" + arg + "'");
+  throw UsageError("unexpected argument '" + arg + "'");
+}
+
+int positive_int(const std::string& option, const std::string& text) {
+  int v = 0;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || ptr != text.data() + text.size() || v < 1)
+    throw UsageError(option + " must be a positive integer, got '" + text + "'");
+  return v;
+}
+
+int int_in_range(const std::string& option, const std::string& text, int lo, int hi) {
+  int v = 0;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() || v < lo || v > hi)
+    throw UsageError(option + " must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi) +
+                     ", got '" + text + "'");
+  return v;
+}
+
+int probe_iterations(const std::string& option, const std::string& text) {
+  return int_in_range(option, text, kMinProbeIterations, kMaxProbeIterations);
+}
+
+double positive_seconds(const std::string& option, const std::string& text) {
+  const auto v = parse_number(text);
+  if (!v || *v <= 0) throw UsageError(option + " must be a positive number of seconds, got '" + text + "'");
+  return *v;
+}
+
+BenchOptions parse_bench(const Args& args) {
+  BenchOptions o;
+  OptionReader r(args);
+  while (!r.done()) {
+    const std::string name = r.next();
+    if (name == "--") {
+      o.passthrough = r.rest();
+    } else if (name == "--quick") {
+      r.no_value();
+      o.quick = true;
+    } else if (name == "--out") {
+      o.out_dir = r.nonempty_value();
+    } else if (name == "--run-id") {
+      o.run_id = r.nonempty_value();
+    } else if (name == "--host") {
+      o.host = r.nonempty_value();
+    } else if (name == "--accel") {
+      o.accel = r.nonempty_value();
+    } else if (name == "--state") {
+      o.state_file = r.nonempty_value();
+    } else if (name == "--filter") {
+      o.filter = r.nonempty_value();
+    } else if (name == "--name-suffix") {
+      o.name_suffix = r.nonempty_value();
+    } else if (name == "--repetitions") {
+      o.repetitions = positive_int(name, r.value());
+    } else if (name == "--min-time") {
+      o.min_time = positive_seconds(name, r.value());
+    } else {
+      unexpected(name);
+    }
+  }
+  return o;
+}
+
+StatusOptions parse_status(const Args& args) {
+  StatusOptions o;
+  OptionReader r(args);
+  while (!r.done()) {
+    const std::string name = r.next();
+    if (name == "--json") {
+      r.no_value();
+      o.json = true;
+    } else if (name == "--debugfs") {
+      o.debugfs = r.nonempty_value();
+    } else {
+      unexpected(name);
+    }
+  }
+  return o;
+}
+
+ProbeOptions parse_probe_options(const Args& args) {
+  ProbeOptions o;
+  OptionReader r(args);
+  while (!r.done()) {
+    const std::string name = r.next();
+    if (name == "--all") {
+      r.no_value();
+      o.all = true;
+    } else if (name == "--json") {
+      r.no_value();
+      o.json = true;
+    } else if (name == "--iterations") {
+      o.iterations = probe_iterations(name, r.value());
+    } else if (name == "--debugfs") {
+      o.debugfs = r.nonempty_value();
+    } else if (name.starts_with("-")) {
+      unexpected(name);
+    } else {
+      o.names.push_back(name);
+    }
+  }
+  return o;
+}
+
+HookKind hook_kind(const std::string& name) {
+  if (name == "extra-cr3") return HookKind::kExtraCr3;
+  if (name == "flush") return HookKind::kFlush;
+  throw UsageError("unknown hook '" + name + "' (extra-cr3 or flush)");
+}
+
+HookOptions parse_hook(const Args& args) {
+  if (args.empty()) throw UsageError("hook needs extra-cr3, flush, remove or status");
+  const std::string& action = args.front();
+  const Args rest(args.begin() + 1, args.end());
+  HookOptions o;
+  std::optional<int> writes;
+  std::optional<std::string> which;
+  OptionReader r(rest);
+  if (action == "extra-cr3" || action == "flush") {
+    o.action = HookOptions::Action::kInstall;
+    o.kinds = {hook_kind(action)};
+  } else if (action == "remove") {
+    o.action = HookOptions::Action::kRemove;
+  } else if (action == "status") {
+    o.action = HookOptions::Action::kStatus;
+  } else {
+    throw UsageError("unknown hook action '" + action + "' (extra-cr3, flush, remove or status)");
+  }
+  const bool install = o.action == HookOptions::Action::kInstall;
+  while (!r.done()) {
+    const std::string name = r.next();
+    if (name == "--debugfs") {
+      o.debugfs = r.nonempty_value();
+    } else if (install && name == "--pid") {
+      o.pid = positive_int(name, r.value());
+    } else if (install && o.kinds[0] == HookKind::kExtraCr3 && name == "--writes") {
+      writes = int_in_range(name, r.value(), 0, kMaxHookWrites);
+    } else if (install && name == "--") {
+      o.command = r.rest();
+      if (o.command.empty()) throw UsageError("-- needs a command");
+    } else if (o.action == HookOptions::Action::kStatus && name == "--json") {
+      r.no_value();
+      o.json = true;
+    } else if (o.action == HookOptions::Action::kRemove && !name.starts_with("-") && !which) {
+      which = name;
+    } else {
+      unexpected(name);
+    }
+  }
+  if (install) {
+    if (o.kinds[0] == HookKind::kExtraCr3) {
+      if (!writes) throw UsageError("hook extra-cr3 needs --writes N");
+      o.writes = *writes;
+    }
+    if (o.pid.has_value() == !o.command.empty())
+      throw UsageError("hook " + action + " needs either --pid PID or -- CMD [ARG...]");
+  } else if (o.action == HookOptions::Action::kRemove) {
+    if (!which || *which == "all")
+      o.kinds = {HookKind::kExtraCr3, HookKind::kFlush};
+    else
+      o.kinds = {hook_kind(*which)};
+  }
+  return o;
+}
+
+SnapshotOptions parse_snapshot(const Args& args) {
+  SnapshotOptions o;
+  bool have_out = false;
+  OptionReader r(args);
+  while (!r.done()) {
+    const std::string name = r.next();
+    if (name == "--out") {
+      o.out = r.nonempty_value();
+      have_out = true;
+    } else if (name == "--run-id") {
+      o.run_id = r.nonempty_value();
+    } else if (name == "--host") {
+      o.host = r.nonempty_value();
+    } else if (name == "--accel") {
+      o.accel = r.nonempty_value();
+    } else if (name == "--probes") {
+      r.no_value();
+      o.probes = true;
+    } else if (name == "--iterations") {
+      o.iterations = probe_iterations(name, r.value());
+    } else if (name == "--audit") {
+      r.no_value();
+      o.audit = true;
+    } else if (name == "--debugfs") {
+      o.debugfs = r.nonempty_value();
+    } else {
+      unexpected(name);
+    }
+  }
+  if (!have_out) throw UsageError("snapshot needs --out FILE.csv");
+  return o;
+}
+
+int merge_cmd(const Args& args) {
+  std::optional<std::filesystem::path> out;
+  std::vector<std::filesystem::path> inputs;
+  OptionReader r(args);
+  while (!r.done()) {
+    const std::string name = r.next();
+    if (name == "-o" || name == "--output") {
+      out = r.nonempty_value();
+    } else if (name == "--") {
+      for (auto& a : r.rest()) inputs.emplace_back(a);
+    } else if (name.starts_with("-") && name != "-") {
+      unexpected(name);
+    } else {
+      inputs.emplace_back(name);
+    }
+  }
+  if (!out) throw UsageError("merge needs -o OUT.csv");
+  if (inputs.empty()) throw UsageError("merge needs at least one input CSV");
+  merge_results_files(inputs, *out);
+  return 0;
+}
+
+int table_cmd(const Args& args) {
+  std::vector<std::filesystem::path> inputs;
+  OptionReader r(args);
+  while (!r.done()) {
+    const std::string name = r.next();
+    if (name == "--") {
+      for (auto& a : r.rest()) inputs.emplace_back(a);
+    } else if (name.starts_with("-") && name != "-") {
+      unexpected(name);
+    } else {
+      inputs.emplace_back(name);
+    }
+  }
+  if (inputs.empty()) throw UsageError("table needs at least one results CSV");
+  std::vector<ResultRow> rows;
+  for (const auto& in : inputs) {
+    auto more = read_results(in);
+    rows.insert(rows.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+  }
+  std::vector<std::string> notes;
+  const std::string table = render_table(rows, &notes);
+  for (const auto& n : notes) std::cerr << "ptilab: note: " << n << "\n";
+  std::cout << table;
+  return 0;
+}
+
+// Help anywhere before "--" wins over everything else.
+bool wants_help(const Args& args) {
+  for (const auto& a : args) {
+    if (a == "--") return false;
+    if (a == "-h" || a == "--help") return true;
+  }
+  return false;
+}
+
+// Messages are one line even when they quote file contents.
+std::string one_line(std::string_view s) {
+  std::string out;
+  for (const char c : s) {
+    if (c == '\n')
+      out += "\\n";
+    else if (c == '\r')
+      out += "\\r";
+    else
+      out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  const Args all(argv + 1, argv + argc);
+  try {
+    if (all.empty()) throw UsageError("no subcommand given");
+    const std::string& cmd = all.front();
+    const Args args(all.begin() + 1, all.end());
+    if (cmd == "help" || cmd == "-h" || cmd == "--help" || wants_help(args)) {
+      std::cout << kUsage;
+      return 0;
+    }
+    if (cmd == "bench") return run_bench(parse_bench(args), argc > 0 ? argv[0] : "ptilab");
+    if (cmd == "merge") return merge_cmd(args);
+    if (cmd == "table") return table_cmd(args);
+    if (cmd == "status") return run_status(parse_status(args));
+    if (cmd == "probe") return run_probe_cmd(parse_probe_options(args));
+    if (cmd == "hook") return run_hook_cmd(parse_hook(args));
+    if (cmd == "snapshot") return run_snapshot(parse_snapshot(args));
+    throw UsageError("unknown subcommand '" + cmd + "'");
+  } catch (const UsageError& e) {
+    std::cerr << "ptilab: " << one_line(e.what()) << "\n\n" << kUsage;
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "ptilab: " << one_line(e.what()) << "\n";
+    return 1;
+  }
+}
+
+}  // namespace ptilab

@@ -1,0 +1,192 @@
+#include "hook_cmd.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "error.h"
+#include "module_files.h"
+
+namespace ptilab {
+
+namespace {
+
+std::string hook_file(HookKind kind) { return "hook_" + hook_module_name(kind); }
+
+void set_hook(const Debugfs& fs, HookKind kind, long pid, int writes) {
+  const int err = fs.write(hook_file(kind), hook_command(kind, pid, writes));
+  if (err == 0) return;
+  if (err == EPERM) throw Error("hooks are refused: load the module with allow_hooks=1");
+  const std::string what = "hook " + hook_cli_name(kind) + ": ";
+  if (err == ESRCH) throw Error(what + "no process " + std::to_string(pid) + " (" + errno_name(err) + ")");
+  throw Error(what + (pid == 0 ? "cannot remove: " : "cannot install for pid " + std::to_string(pid) + ": ") +
+              describe_errno(err));
+}
+
+// Restores SIGINT/SIGQUIT handling however we leave: while the command
+// runs, ^C is for it, and we must live on to remove the hook.
+class IgnoreInterrupts {
+ public:
+  IgnoreInterrupts() {
+    struct sigaction ign {};
+    ign.sa_handler = SIG_IGN;
+    ::sigemptyset(&ign.sa_mask);
+    ::sigaction(SIGINT, &ign, &old_int_);
+    ::sigaction(SIGQUIT, &ign, &old_quit_);
+  }
+  ~IgnoreInterrupts() {
+    ::sigaction(SIGINT, &old_int_, nullptr);
+    ::sigaction(SIGQUIT, &old_quit_, nullptr);
+  }
+  IgnoreInterrupts(const IgnoreInterrupts&) = delete;
+  IgnoreInterrupts& operator=(const IgnoreInterrupts&) = delete;
+
+ private:
+  struct sigaction old_int_ {};
+  struct sigaction old_quit_ {};
+};
+
+int wait_for(pid_t pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) throw Error("waitpid: " + describe_errno(errno));
+  }
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return 1;
+}
+
+// fork; the child waits until the hook is in place, then execs the command.
+int run_hooked(const Debugfs& fs, HookKind kind, int writes, const std::vector<std::string>& command) {
+  fs.require();
+  int go[2];
+  if (::pipe2(go, O_CLOEXEC) != 0) throw Error("pipe: " + describe_errno(errno));
+  std::vector<char*> argv;
+  for (const auto& a : command) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+
+  IgnoreInterrupts ignore;
+  const pid_t child = ::fork();
+  if (child < 0) {
+    const int err = errno;
+    ::close(go[0]);
+    ::close(go[1]);
+    throw Error("fork: " + describe_errno(err));
+  }
+  if (child == 0) {
+    // Only async-signal-safe calls from here on.
+    ::signal(SIGINT, SIG_DFL);
+    ::signal(SIGQUIT, SIG_DFL);
+    ::close(go[1]);
+    char c = 0;
+    ssize_t n;
+    do {
+      n = ::read(go[0], &c, 1);
+    } while (n < 0 && errno == EINTR);
+    if (n != 1) ::_exit(127);  // the parent could not install the hook
+    ::execvp(argv[0], argv.data());
+    const int err = errno;
+    const char* msg = ::strerror(err);
+    const char* parts[] = {"ptilab: cannot run ", argv[0], ": ", msg, "\n"};
+    for (const char* p : parts) (void)!::write(STDERR_FILENO, p, std::strlen(p));
+    ::_exit(err == ENOENT ? 127 : 126);
+  }
+  ::close(go[0]);
+  try {
+    set_hook(fs, kind, child, writes);
+  } catch (...) {
+    ::close(go[1]);  // EOF: the child exits without running the command
+    wait_for(child);
+    throw;
+  }
+  const char c = 'g';
+  ssize_t n;
+  do {
+    n = ::write(go[1], &c, 1);
+  } while (n < 0 && errno == EINTR);
+  ::close(go[1]);
+  const int status = wait_for(child);
+
+  // The count is final once the child is gone; read it before removing.
+  std::string fired = "unknown";
+  try {
+    const HooksReport r = parse_hooks(fs.read("hooks"), fs.file("hooks").string());
+    if (const HookInfo* h = r.find(hook_module_name(kind))) fired = std::to_string(h->fired);
+  } catch (const Error& e) {
+    fired += " (" + std::string(e.what()) + ")";
+  }
+  set_hook(fs, kind, 0, 0);
+  std::cerr << "ptilab: " << hook_cli_name(kind) << " hook fired " << fired << " times for pid " << child
+            << "; removed\n";
+  return status;
+}
+
+void print_status(const HooksReport& r, bool json) {
+  if (json) {
+    nlohmann::ordered_json j;
+    j["allow_hooks"] = r.allow_hooks;
+    j["sys_enter_probe"] = r.sys_enter_probe;
+    j["hooks"] = nlohmann::ordered_json::object();
+    for (const auto& h : r.hooks) {
+      auto& o = j["hooks"][h.name];
+      o["installed"] = h.installed;
+      o["pid"] = h.pid;
+      if (h.writes) o["writes"] = *h.writes;
+      o["fired"] = h.fired;
+    }
+    std::cout << j.dump(2) << "\n";
+    return;
+  }
+  std::cout << "allow_hooks: " << (r.allow_hooks ? "on" : "off (hooks are refused)") << "\n";
+  if (!r.sys_enter_probe.empty()) std::cout << "sys_enter probe: " << r.sys_enter_probe << "\n";
+  for (const auto& h : r.hooks) {
+    std::cout << h.name << ": ";
+    if (h.installed) {
+      std::cout << "installed for pid " << h.pid;
+      if (h.writes) std::cout << ", " << *h.writes << " extra CR3 writes per syscall";
+    } else {
+      std::cout << "not installed";
+    }
+    std::cout << ", fired " << h.fired << " times\n";
+  }
+}
+
+}  // namespace
+
+std::string hook_cli_name(HookKind kind) { return kind == HookKind::kExtraCr3 ? "extra-cr3" : "flush"; }
+std::string hook_module_name(HookKind kind) { return kind == HookKind::kExtraCr3 ? "extra_cr3" : "flush"; }
+
+std::string hook_command(HookKind kind, long pid, int writes) {
+  std::string line = "pid=" + std::to_string(pid);
+  if (kind == HookKind::kExtraCr3 && pid != 0) line += " writes=" + std::to_string(writes);
+  return line + "\n";
+}
+
+int run_hook_cmd(const HookOptions& o) {
+  const Debugfs fs(o.debugfs);
+  switch (o.action) {
+    case HookOptions::Action::kStatus:
+      print_status(parse_hooks(fs.read("hooks"), fs.file("hooks").string()), o.json);
+      return 0;
+    case HookOptions::Action::kRemove:
+      for (const HookKind k : o.kinds) set_hook(fs, k, 0, 0);
+      return 0;
+    case HookOptions::Action::kInstall: {
+      const HookKind kind = o.kinds.at(0);
+      if (!o.command.empty()) return run_hooked(fs, kind, o.writes, o.command);
+      set_hook(fs, kind, *o.pid, o.writes);
+      std::cout << "ptilab: " << hook_cli_name(kind) << " hook installed for pid " << *o.pid
+                << " (remove it with `ptilab hook remove " << hook_cli_name(kind) << "`)\n";
+      return 0;
+    }
+  }
+  return 0;
+}
+
+}  // namespace ptilab

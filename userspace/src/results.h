@@ -1,0 +1,123 @@
+// The results CSV: one row per (run, configuration, benchmark, metric).
+// Every ptilab CSV (bench output, merge output, table input) has exactly
+// this header.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ptilab {
+
+// Fields are kept as text so that merge copies them verbatim; the table
+// parses the numbers it needs.
+struct ResultRow {
+  std::string run_id;
+  std::string timestamp;
+  std::string host;
+  std::string arch;
+  std::string kernel;
+  std::string cmdline;
+  std::string accel;
+  std::string pti;
+  std::string pcid;
+  std::string e0pd;
+  std::string kpti;
+  std::string benchmark;
+  std::string metric;
+  std::string value;
+  std::string unit;
+  std::string repetitions;
+  std::string stddev;
+
+  // Where the row was read from ("file:line"), for error messages only.
+  std::string origin;
+
+  bool operator==(const ResultRow&) const = default;
+};
+
+struct ResultColumn {
+  std::string_view name;
+  std::string ResultRow::*field;
+};
+
+// The schema, in header order.
+inline constexpr std::array<ResultColumn, 17> kResultColumns{{
+    {"run_id", &ResultRow::run_id},
+    {"timestamp", &ResultRow::timestamp},
+    {"host", &ResultRow::host},
+    {"arch", &ResultRow::arch},
+    {"kernel", &ResultRow::kernel},
+    {"cmdline", &ResultRow::cmdline},
+    {"accel", &ResultRow::accel},
+    {"pti", &ResultRow::pti},
+    {"pcid", &ResultRow::pcid},
+    {"e0pd", &ResultRow::e0pd},
+    {"kpti", &ResultRow::kpti},
+    {"benchmark", &ResultRow::benchmark},
+    {"metric", &ResultRow::metric},
+    {"value", &ResultRow::value},
+    {"unit", &ResultRow::unit},
+    {"repetitions", &ResultRow::repetitions},
+    {"stddev", &ResultRow::stddev},
+}};
+
+inline constexpr std::string_view kMetricMean = "ns_per_op";
+inline constexpr std::string_view kMetricMedian = "ns_per_op_median";
+
+// "run_id,timestamp,...,stddev\n"
+std::string results_header();
+
+// Header plus one record per row.
+std::string format_results(const std::vector<ResultRow>& rows);
+// Checks the header and every record's field count; source names the
+// input in errors ("source: ..." / "source:line: ..."). Throws Error.
+std::vector<ResultRow> parse_results(std::string_view text, std::string_view source);
+
+std::vector<ResultRow> read_results(const std::filesystem::path& path);
+// Atomic (see atomic_file.h).
+void write_results(const std::filesystem::path& path, const std::vector<ResultRow>& rows);
+
+// Nine significant digits in plain decimal notation (no exponent), e.g.
+// "123.456789", "0.000123456789", "1500": round-trips to 5e-9 relative.
+// Throws Error for NaN and infinities.
+std::string format_number(double value);
+// The whole string must be a finite number. nullopt otherwise.
+std::optional<double> parse_number(std::string_view text);
+
+// One benchmark's summary over its repetitions, times in ns per iteration.
+struct BenchResult {
+  std::string name;  // e.g. "BM_Syscall_Null"
+  double mean_ns = 0;
+  double median_ns = 0;
+  double stddev_ns = 0;
+  std::int64_t repetitions = 0;
+};
+
+// What every row of one run shares.
+struct RunInfo {
+  std::string run_id;
+  std::string timestamp;
+  std::string host;
+  std::string arch;
+  std::string kernel;
+  std::string cmdline;
+  std::string accel;
+  std::string pti;
+  std::string pcid;
+  std::string e0pd;
+  std::string kpti;
+};
+
+// A row with the run's columns filled and the rest empty.
+ResultRow make_base_row(const RunInfo& run);
+
+// Two rows per benchmark: ns_per_op (mean, with stddev) and
+// ns_per_op_median (stddev empty).
+std::vector<ResultRow> make_result_rows(const RunInfo& run, const std::vector<BenchResult>& results);
+
+}  // namespace ptilab

@@ -1,0 +1,203 @@
+#include "table.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "error.h"
+#include "state.h"
+
+namespace ptilab {
+
+std::string config_label(const ResultRow& row, bool with_pcid) {
+  if (is_x86_64(row.arch)) return "pti=" + row.pti + (with_pcid ? ",pcid=" + row.pcid : "");
+  return "kpti=" + row.kpti + ",e0pd=" + row.e0pd;
+}
+
+bool intervals_overlap(const Measurement& a, const Measurement& b) {
+  return std::fabs(a.mean - b.mean) <= a.stddev.value_or(0) + b.stddev.value_or(0);
+}
+
+std::optional<Ratio> isolation_ratio(const Measurement& on, const Measurement& off) {
+  if (!(off.mean > 0)) return std::nullopt;
+  return Ratio{on.mean / off.mean, intervals_overlap(on, off)};
+}
+
+std::string format_measurement(const Measurement& m) {
+  char buf[96];
+  if (m.stddev && m.mean > 0)
+    std::snprintf(buf, sizeof buf, "%.1f ns ±%.1f%%", m.mean, *m.stddev / m.mean * 100);
+  else
+    std::snprintf(buf, sizeof buf, "%.1f ns", m.mean);
+  return buf;
+}
+
+std::string format_ratio(const Ratio& r) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.2fx%s", r.value, r.within_noise ? " (within noise)" : "");
+  return buf;
+}
+
+namespace {
+
+// The isolation switch the ratio is about (pti or kpti), then the other
+// column of the label (pcid, only when it distinguishes rows, or e0pd).
+struct Config {
+  std::string isolation;
+  std::string other;
+  std::string label;
+};
+
+// on before off before unknown before anything else: the table reads the
+// same way every time whatever the input order.
+int rank(const std::string& v) {
+  if (v == kOn) return 0;
+  if (v == kOff) return 1;
+  if (v == kUnknown) return 2;
+  return 3;
+}
+
+bool config_less(const Config& a, const Config& b) {
+  return std::tuple(rank(a.isolation), a.isolation, rank(a.other), a.other) <
+         std::tuple(rank(b.isolation), b.isolation, rank(b.other), b.other);
+}
+
+struct Cell {
+  Measurement m;
+  std::string timestamp;
+};
+
+struct Group {
+  std::string arch, kernel, accel;
+  std::vector<const ResultRow*> rows;
+};
+
+double number(const ResultRow& row, const std::string& text, const char* column) {
+  const auto v = parse_number(text);
+  if (!v) throw Error(row.origin + ": " + column + " is not a number: '" + text + "'");
+  return *v;
+}
+
+// Columns are aligned by what a terminal shows: "±" is two bytes of UTF-8.
+std::size_t display_width(std::string_view s) {
+  return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+
+std::string pad(const std::string& s, std::size_t width, bool right) {
+  const std::string fill(width - std::min(width, display_width(s)), ' ');
+  return right ? fill + s : s + fill;
+}
+
+// Aligned rows; the first column left-aligned, `right` columns right-aligned.
+std::string layout(const std::vector<std::vector<std::string>>& table, const std::vector<bool>& right) {
+  std::vector<std::size_t> width(right.size(), 0);
+  for (const auto& row : table)
+    for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], display_width(row[c]));
+  std::string out;
+  for (const auto& row : table) {
+    std::string line;
+    for (std::size_t c = 0; c < row.size(); ++c) line += (c ? "  " : "") + pad(row[c], width[c], right[c]);
+    line.erase(line.find_last_not_of(' ') + 1);
+    out += line + "\n";
+  }
+  return out;
+}
+
+std::string render_group(const Group& g, std::size_t* superseded) {
+  const bool x86 = is_x86_64(g.arch);
+  std::set<std::string> pcids;
+  for (const ResultRow* r : g.rows) pcids.insert(r->pcid);
+  const bool with_pcid = x86 && pcids.size() > 1;
+
+  std::vector<Config> configs;
+  std::vector<std::string> benchmarks;
+  std::map<std::pair<std::string, std::string>, Cell> cells;  // (benchmark, label)
+  for (const ResultRow* r : g.rows) {
+    Config c{x86 ? r->pti : r->kpti, x86 ? (with_pcid ? r->pcid : "") : r->e0pd, config_label(*r, with_pcid)};
+    if (std::none_of(configs.begin(), configs.end(), [&](const Config& k) { return k.label == c.label; }))
+      configs.push_back(c);
+    if (std::find(benchmarks.begin(), benchmarks.end(), r->benchmark) == benchmarks.end())
+      benchmarks.push_back(r->benchmark);
+
+    Cell cell{{number(*r, r->value, "value"), std::nullopt}, r->timestamp};
+    if (!r->stddev.empty()) cell.m.stddev = number(*r, r->stddev, "stddev");
+    const auto [it, inserted] = cells.try_emplace({r->benchmark, c.label}, cell);
+    if (!inserted) {
+      ++*superseded;
+      if (cell.timestamp >= it->second.timestamp) it->second = cell;
+    }
+  }
+  std::sort(configs.begin(), configs.end(), config_less);
+
+  const auto has = [&](std::string_view v) {
+    return std::any_of(configs.begin(), configs.end(), [&](const Config& c) { return c.isolation == v; });
+  };
+  const bool ratio_column = has(kOn) && has(kOff);
+
+  std::vector<std::vector<std::string>> table;
+  std::vector<std::string> header = {"benchmark"};
+  std::vector<bool> right = {false};
+  for (const auto& c : configs) {
+    header.push_back(c.label);
+    right.push_back(true);
+  }
+  if (ratio_column) {
+    header.push_back("on/off");
+    right.push_back(false);
+  }
+  table.push_back(header);
+
+  for (const auto& b : benchmarks) {
+    std::vector<std::string> line = {b};
+    std::vector<const Cell*> on, off;
+    for (const auto& c : configs) {
+      const auto it = cells.find({b, c.label});
+      if (it == cells.end()) {
+        line.push_back("-");
+        continue;
+      }
+      line.push_back(format_measurement(it->second.m));
+      if (c.isolation == kOn) on.push_back(&it->second);
+      if (c.isolation == kOff) off.push_back(&it->second);
+    }
+    if (ratio_column) {
+      // Exactly one of each, or the ratio would be a guess.
+      std::optional<Ratio> ratio;
+      if (on.size() == 1 && off.size() == 1) ratio = isolation_ratio(on[0]->m, off[0]->m);
+      line.push_back(ratio ? format_ratio(*ratio) : "-");
+    }
+    table.push_back(std::move(line));
+  }
+  return "arch=" + g.arch + " kernel=" + g.kernel + " accel=" + g.accel + "\n" + layout(table, right);
+}
+
+}  // namespace
+
+std::string render_table(const std::vector<ResultRow>& rows, std::vector<std::string>* notes) {
+  std::vector<Group> groups;
+  for (const ResultRow& r : rows) {
+    if (r.metric != kMetricMean) continue;
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const Group& g) {
+      return g.arch == r.arch && g.kernel == r.kernel && g.accel == r.accel;
+    });
+    if (it == groups.end()) it = groups.insert(groups.end(), Group{r.arch, r.kernel, r.accel, {}});
+    it->rows.push_back(&r);
+  }
+  if (groups.empty()) throw Error("no " + std::string(kMetricMean) + " rows to tabulate");
+
+  std::string out;
+  std::size_t superseded = 0;
+  for (const auto& g : groups) {
+    if (!out.empty()) out += '\n';  // a blank line between groups
+    out += render_group(g, &superseded);
+  }
+  if (superseded && notes)
+    notes->push_back(std::to_string(superseded) +
+                     " ns_per_op rows repeat a configuration already seen; the latest (by timestamp) are shown");
+  return out;
+}
+
+}  // namespace ptilab

@@ -1,0 +1,54 @@
+#include "bench_cmd.h"
+
+#include <gtest/gtest.h>
+
+#include "error.h"
+
+namespace ptilab {
+namespace {
+
+using Flags = std::vector<std::string>;
+
+TEST(BenchFlags, Defaults) {
+  EXPECT_EQ(benchmark_flags(BenchOptions{}, "out/.b.json.tmp-1"),
+            (Flags{"--benchmark_repetitions=5", "--benchmark_min_time=0.5", "--benchmark_display_aggregates_only=true",
+                   "--benchmark_out=out/.b.json.tmp-1", "--benchmark_out_format=json"}));
+}
+
+TEST(BenchFlags, QuickAndExplicitOverrides) {
+  BenchOptions o;
+  o.quick = true;
+  auto flags = benchmark_flags(o, "j");
+  EXPECT_EQ(flags[0], "--benchmark_repetitions=3");
+  EXPECT_EQ(flags[1], "--benchmark_min_time=0.1");
+
+  o.repetitions = 7;
+  o.min_time = 0.25;
+  o.filter = "BM_Syscall_.*";
+  flags = benchmark_flags(o, "j");
+  EXPECT_EQ(flags[0], "--benchmark_repetitions=7");
+  EXPECT_EQ(flags[1], "--benchmark_min_time=0.25");
+  EXPECT_EQ(flags[3], "--benchmark_filter=BM_Syscall_.*");
+}
+
+TEST(BenchFlags, PassThroughComesAfterOursButBeforeTheOutputFile) {
+  BenchOptions o;
+  o.passthrough = {"--benchmark_repetitions=1", "--v=2"};
+  const auto flags = benchmark_flags(o, "j");
+  ASSERT_EQ(flags.size(), 7u);
+  EXPECT_EQ(flags[3], "--benchmark_repetitions=1");
+  EXPECT_EQ(flags[4], "--v=2");
+  EXPECT_EQ(flags[5], "--benchmark_out=j");
+  EXPECT_EQ(flags[6], "--benchmark_out_format=json");
+}
+
+TEST(BenchFlags, PassThroughMayNotRedirectTheOutput) {
+  for (const char* bad : {"--benchmark_out=x.json", "--benchmark_out_format=csv", "--benchmark_out"}) {
+    BenchOptions o;
+    o.passthrough = {bad};
+    EXPECT_THROW(benchmark_flags(o, "j"), UsageError) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace ptilab

@@ -1,0 +1,103 @@
+#include "bench_reporter.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace ptilab {
+namespace {
+
+// A run as Google Benchmark reports it: accumulated seconds over
+// `iterations`, shown in `unit`.
+BenchmarkRun run(const std::string& name, double seconds_per_iteration, benchmark::TimeUnit unit,
+                 const std::string& aggregate = "") {
+  BenchmarkRun r;
+  r.run_name.function_name = name;
+  r.run_name.time_type = "real_time";
+  r.iterations = 1000;
+  r.real_accumulated_time = seconds_per_iteration * 1000;
+  r.time_unit = unit;
+  r.repetitions = 5;
+  if (!aggregate.empty()) {
+    r.run_type = BenchmarkRun::RT_Aggregate;
+    r.aggregate_name = aggregate;
+    r.aggregate_unit = benchmark::kTime;
+  }
+  return r;
+}
+
+TEST(BenchReporter, NameDropsRealTimeButKeepsArguments) {
+  auto r = run("BM_Syscall_Null", 1e-7, benchmark::kNanosecond, "mean");
+  EXPECT_EQ(r.benchmark_name(), "BM_Syscall_Null/real_time_mean");
+  EXPECT_EQ(csv_benchmark_name(r), "BM_Syscall_Null");
+  r.run_name.args = "64";
+  EXPECT_EQ(csv_benchmark_name(r), "BM_Syscall_Null/64");
+}
+
+TEST(BenchReporter, RealTimeIsConvertedToNanoseconds) {
+  for (const auto unit : {benchmark::kNanosecond, benchmark::kMicrosecond, benchmark::kMillisecond, benchmark::kSecond})
+    EXPECT_NEAR(real_time_ns(run("BM", 1.5e-6, unit)), 1500, 1e-6) << unit;
+}
+
+TEST(BenchReporter, AggregatesBecomeOneResult) {
+  ResultCollector c;
+  c.add(run("BM_A", 100e-9, benchmark::kNanosecond, "mean"));
+  c.add(run("BM_A", 90e-9, benchmark::kNanosecond, "median"));
+  c.add(run("BM_A", 5e-9, benchmark::kNanosecond, "stddev"));
+  auto cv = run("BM_A", 0.05, benchmark::kNanosecond, "cv");
+  cv.aggregate_unit = benchmark::kPercentage;
+  c.add(cv);
+  c.add(run("BM_B", 2e-6, benchmark::kMicrosecond, "mean"));
+  const auto results = c.results();
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(results[0].name, "BM_A");
+  EXPECT_NEAR(results[0].mean_ns, 100, 1e-9);
+  EXPECT_NEAR(results[0].median_ns, 90, 1e-9);
+  EXPECT_NEAR(results[0].stddev_ns, 5, 1e-9);
+  EXPECT_EQ(results[0].repetitions, 5);
+  EXPECT_EQ(results[1].name, "BM_B");
+  EXPECT_NEAR(results[1].mean_ns, 2000, 1e-6);
+  EXPECT_TRUE(c.errors().empty());
+}
+
+TEST(BenchReporter, IterationRunsAloneAreSummarised) {
+  // One repetition: Google Benchmark reports no aggregates.
+  ResultCollector c;
+  c.add(run("BM_A", 100e-9, benchmark::kNanosecond));
+  auto results = c.results();
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_NEAR(results[0].mean_ns, 100, 1e-9);
+  EXPECT_NEAR(results[0].median_ns, 100, 1e-9);
+  EXPECT_EQ(results[0].stddev_ns, 0);
+  EXPECT_EQ(results[0].repetitions, 1);
+
+  c.add(run("BM_A", 110e-9, benchmark::kNanosecond));
+  c.add(run("BM_A", 120e-9, benchmark::kNanosecond));
+  results = c.results();
+  EXPECT_NEAR(results[0].mean_ns, 110, 1e-9);
+  EXPECT_NEAR(results[0].median_ns, 110, 1e-9);
+  EXPECT_NEAR(results[0].stddev_ns, 10, 1e-9);
+  EXPECT_EQ(results[0].repetitions, 3);
+}
+
+TEST(BenchReporter, AggregatesWinOverIterationRuns) {
+  ResultCollector c;
+  c.add(run("BM_A", 1e-9, benchmark::kNanosecond));
+  c.add(run("BM_A", 100e-9, benchmark::kNanosecond, "mean"));
+  ASSERT_EQ(c.results().size(), 1u);
+  EXPECT_NEAR(c.results()[0].mean_ns, 100, 1e-9);
+}
+
+TEST(BenchReporter, ErrorsAreCollected) {
+  ResultCollector c;
+  auto r = run("BM_Syscall_Mix", 0, benchmark::kNanosecond);
+  r.error_occurred = true;
+  r.error_message = "dup: Too many open files";
+  c.add(r);
+  ASSERT_EQ(c.errors().size(), 1u);
+  EXPECT_EQ(c.errors()[0], "BM_Syscall_Mix: dup: Too many open files");
+  EXPECT_TRUE(c.results().empty());
+}
+
+}  // namespace
+}  // namespace ptilab

@@ -1,0 +1,384 @@
+// Runs the real ptilab binary (PTILAB_BINARY, set by CMake).
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "results.h"
+#include "test_util.h"
+
+extern char** environ;
+
+namespace ptilab {
+namespace {
+
+using testing::slurp;
+using testing::TempDir;
+using testing::write_file;
+
+struct Outcome {
+  int status = -1;  // exit status, -1 if killed
+  std::string out;
+  std::string err;
+};
+
+Outcome run_ptilab(const std::vector<std::string>& args) {
+  TempDir io;
+  const auto out_path = io / "stdout";
+  const auto err_path = io / "stderr";
+  std::vector<std::string> storage = {PTILAB_BINARY};
+  storage.insert(storage.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& s : storage) argv.push_back(s.data());
+  argv.push_back(nullptr);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = 0;
+  const int rc = posix_spawn(&pid, PTILAB_BINARY, &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  Outcome o;
+  if (rc != 0) {
+    ADD_FAILURE() << "cannot run " << PTILAB_BINARY;
+    return o;
+  }
+  int wstatus = 0;
+  waitpid(pid, &wstatus, 0);
+  o.status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1;
+  o.out = slurp(out_path);
+  o.err = slurp(err_path);
+  return o;
+}
+
+std::size_t line_count(const std::string& s) { return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')); }
+
+TEST(Cli, NoArgumentsIsUsageError) {
+  const auto o = run_ptilab({});
+  EXPECT_EQ(o.status, 2);
+  EXPECT_NE(o.err.find("usage: ptilab bench"), std::string::npos) << o.err;
+  EXPECT_TRUE(o.out.empty());
+}
+
+TEST(Cli, UnknownSubcommandIsUsageError) {
+  const auto o = run_ptilab({"frobnicate"});
+  EXPECT_EQ(o.status, 2);
+  EXPECT_TRUE(o.err.starts_with("ptilab: unknown subcommand 'frobnicate'\n")) << o.err;
+  EXPECT_NE(o.err.find("usage:"), std::string::npos);
+}
+
+TEST(Cli, BadOptionsAreUsageErrors) {
+  TempDir dir;
+  const std::string out = (dir / "out").string();
+  const std::vector<std::vector<std::string>> cases = {
+      {"bench", "--bogus", "--out", out},
+      {"bench", "--repetitions", "zero", "--out", out},
+      {"bench", "--repetitions=0", "--out", out},
+      {"bench", "--repetitions", "2x", "--out", out},
+      {"bench", "--min-time", "-1", "--out", out},
+      {"bench", "--min-time=0.5s", "--out", out},
+      {"bench", "--out", out, "--min-time"},
+      {"bench", "--quick=yes", "--out", out},
+      {"bench", "--host=", "--out", out},
+      {"bench", "stray", "--out", out},
+      {"merge", "a.csv"},
+      {"merge", "-o", (dir / "m.csv").string()},
+      {"merge", "-o"},
+      {"table"},
+      {"table", "--wide", "x.csv"},
+  };
+  for (const auto& args : cases) {
+    const auto o = run_ptilab(args);
+    std::string joined;
+    for (const auto& a : args) joined += a + " ";
+    EXPECT_EQ(o.status, 2) << joined << "\n" << o.err;
+    EXPECT_NE(o.err.find("usage:"), std::string::npos) << joined;
+  }
+  // Rejected before anything was created.
+  EXPECT_EQ(dir.entries(), std::set<std::string>{});
+}
+
+TEST(Cli, UnknownGoogleBenchmarkFlagIsUsageErrorAndWritesNothing) {
+  TempDir dir;
+  const auto o = run_ptilab({"bench", "--out", dir.path().string(), "--", "--benchmark_no_such_flag=1"});
+  EXPECT_EQ(o.status, 2) << o.err;
+  EXPECT_NE(o.err.find("--benchmark_no_such_flag=1"), std::string::npos) << o.err;
+  EXPECT_EQ(dir.entries(), std::set<std::string>{});
+}
+
+TEST(Cli, HelpGoesToStdout) {
+  const auto o = run_ptilab({"help"});
+  EXPECT_EQ(o.status, 0);
+  EXPECT_NE(o.out.find("usage: ptilab bench"), std::string::npos);
+  EXPECT_EQ(run_ptilab({"bench", "--help"}).status, 0);
+}
+
+TEST(Cli, RuntimeFailureIsOneLineAndExitOne) {
+  TempDir dir;
+  const auto o = run_ptilab({"table", (dir / "missing.csv").string()});
+  EXPECT_EQ(o.status, 1);
+  EXPECT_TRUE(o.err.starts_with("ptilab: cannot read " + (dir / "missing.csv").string())) << o.err;
+  EXPECT_EQ(line_count(o.err), 1u) << o.err;
+}
+
+std::string results_csv(const std::string& pti, double mean) {
+  RunInfo run;
+  run.run_id = "r";
+  run.arch = "x86_64";
+  run.kernel = "6.1.0-56-amd64";
+  run.accel = "tcg";
+  run.pti = pti;
+  run.pcid = "off";
+  return format_results(make_result_rows(run, {{"BM_Syscall_Null", mean, mean, 1, 5}}));
+}
+
+TEST(Cli, MergeThenTable) {
+  TempDir dir;
+  write_file(dir / "on.csv", results_csv("on", 200));
+  write_file(dir / "off.csv", results_csv("off", 100));
+  auto o = run_ptilab({"merge", "-o", (dir / "all.csv").string(), (dir / "on.csv").string(), (dir / "off.csv").string()});
+  ASSERT_EQ(o.status, 0) << o.err;
+  EXPECT_EQ(read_results(dir / "all.csv").size(), 4u);
+  o = run_ptilab({"table", (dir / "all.csv").string()});
+  ASSERT_EQ(o.status, 0) << o.err;
+  EXPECT_NE(o.out.find("arch=x86_64 kernel=6.1.0-56-amd64 accel=tcg\n"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("2.00x"), std::string::npos) << o.out;
+}
+
+TEST(Cli, MergeHeaderMismatchNamesFile) {
+  TempDir dir;
+  write_file(dir / "on.csv", results_csv("on", 200));
+  write_file(dir / "other.csv", "a,b,c\n1,2,3\n");
+  const auto o =
+      run_ptilab({"merge", "-o", (dir / "all.csv").string(), (dir / "on.csv").string(), (dir / "other.csv").string()});
+  EXPECT_EQ(o.status, 1);
+  EXPECT_NE(o.err.find((dir / "other.csv").string() + ": not a ptilab results file"), std::string::npos) << o.err;
+  EXPECT_EQ(line_count(o.err), 1u);
+  EXPECT_FALSE(std::filesystem::exists(dir / "all.csv"));
+}
+
+const char* const kState = "arch=x86_64\nkernel=whatever\npti=on\npcid=off\nfuture=1\n";
+
+// A real but tiny run: both files, parseable, positive finite times.
+TEST(Cli, BenchSmoke) {
+  TempDir dir;
+  write_file(dir / "state.txt", kState);
+  const auto out = dir / "out";
+  const auto o = run_ptilab({"bench", "--filter", "BM_Syscall_Null", "--repetitions", "2", "--min-time", "0.01", "--out",
+                             out.string(), "--state", (dir / "state.txt").string(), "--host", "testhost", "--accel",
+                             "tcg", "--run-id", "run-1"});
+  ASSERT_EQ(o.status, 0) << o.err;
+  EXPECT_NE(o.out.find("BM_Syscall_Null"), std::string::npos) << o.out;  // the console table
+  // Both files, and no temporary file left over.
+  ASSERT_EQ(testing::dir_entries(out), (std::set<std::string>{"benchmarks.json", "results.csv"}));
+
+  const auto rows = read_results(out / "results.csv");
+  ASSERT_EQ(rows.size(), 2u);
+  for (const auto& r : rows) {
+    EXPECT_EQ(r.benchmark, "BM_Syscall_Null");
+    EXPECT_EQ(r.run_id, "run-1");
+    EXPECT_EQ(r.host, "testhost");
+    EXPECT_EQ(r.accel, "tcg");
+    EXPECT_EQ(r.pti, "on");  // from the state file
+    EXPECT_EQ(r.pcid, "off");
+    EXPECT_EQ(r.repetitions, "2");
+    EXPECT_EQ(r.unit, "ns");
+    EXPECT_EQ(r.timestamp.size(), 20u) << r.timestamp;
+    const auto v = parse_number(r.value);
+    ASSERT_TRUE(v) << r.value;
+    EXPECT_TRUE(std::isfinite(*v) && *v > 0) << r.value;
+  }
+  EXPECT_EQ(rows[0].metric, "ns_per_op");
+  EXPECT_TRUE(parse_number(rows[0].stddev)) << rows[0].stddev;
+  EXPECT_EQ(rows[1].metric, "ns_per_op_median");
+  EXPECT_EQ(rows[1].stddev, "");
+
+  // The raw JSON is Google Benchmark's, complete, with every repetition.
+  const auto json = nlohmann::json::parse(slurp(out / "benchmarks.json"));
+  ASSERT_TRUE(json.contains("benchmarks"));
+  int iterations = 0;
+  double json_mean = 0;
+  for (const auto& b : json["benchmarks"]) {
+    if (b["run_type"] == "iteration") ++iterations;
+    if (b["run_type"] == "aggregate" && b["aggregate_name"] == "mean") {
+      ASSERT_EQ(b["time_unit"], "ns");
+      json_mean = b["real_time"].get<double>();
+    }
+  }
+  EXPECT_EQ(iterations, 2);
+  // Collected in process, not parsed back, yet the same number.
+  EXPECT_NEAR(*parse_number(rows[0].value), json_mean, json_mean * 1e-6);
+}
+
+TEST(Cli, FailedBenchLeavesEarlierFilesAlone) {
+  TempDir dir;
+  write_file(dir / "state.txt", kState);
+  write_file(dir / "results.csv", "earlier csv\n");
+  write_file(dir / "benchmarks.json", "earlier json\n");
+  const auto o = run_ptilab({"bench", "--filter", "BM_No_Such_Benchmark", "--repetitions", "2", "--min-time", "0.01",
+                             "--out", dir.path().string(), "--state", (dir / "state.txt").string()});
+  EXPECT_EQ(o.status, 1);
+  EXPECT_NE(o.err.find("ptilab: no benchmark matches the filter 'BM_No_Such_Benchmark'"), std::string::npos) << o.err;
+  EXPECT_EQ(slurp(dir / "results.csv"), "earlier csv\n");
+  EXPECT_EQ(slurp(dir / "benchmarks.json"), "earlier json\n");
+  EXPECT_EQ(dir.entries(), (std::set<std::string>{"benchmarks.json", "results.csv", "state.txt"}));
+}
+
+TEST(Cli, MalformedStateFileFailsWithLineNumber) {
+  TempDir dir;
+  write_file(dir / "state.txt", "pti=on\npcid\n");
+  const auto o = run_ptilab({"bench", "--out", dir.path().string(), "--state", (dir / "state.txt").string()});
+  EXPECT_EQ(o.status, 1);
+  EXPECT_EQ(o.err, "ptilab: " + (dir / "state.txt").string() + ":2: expected key=value, got 'pcid'\n");
+  EXPECT_EQ(dir.entries(), std::set<std::string>{"state.txt"});
+}
+
+// The module's commands: argument errors are usage errors before anything
+// touches debugfs.
+TEST(Cli, ModuleCommandUsageErrors) {
+  TempDir dir;
+  const std::string fs = (dir / "ptilab").string();
+  const std::vector<std::vector<std::string>> cases = {
+      {"hook", "extra-cr3", "--writes", "17", "--pid", "1"},
+      {"hook", "extra-cr3", "--writes", "-1", "--pid", "1"},
+      {"hook", "extra-cr3", "--pid", "1"},                                // no --writes
+      {"hook", "extra-cr3", "--writes", "2"},                             // no --pid nor command
+      {"hook", "extra-cr3", "--writes", "2", "--pid", "1", "--", "true"},  // both
+      {"hook", "flush", "--writes", "2", "--pid", "1"},
+      {"hook", "flush", "--pid", "0"},
+      {"hook", "flush", "--"},
+      {"hook", "bogus"},
+      {"hook"},
+      {"hook", "remove", "bogus"},
+      {"hook", "status", "--pid", "1"},
+      {"probe", "--iterations", "0"},
+      {"probe", "--iterations", "200001"},
+      {"probe", "--bogus"},
+      {"status", "extra"},
+      {"status", "--json=yes"},
+      {"snapshot"},
+      {"snapshot", "--debugfs", fs},
+      {"snapshot", "--out", (dir / "s.csv").string(), "--iterations", "0"},
+      {"bench", "--name-suffix="},
+  };
+  for (const auto& args : cases) {
+    const auto o = run_ptilab(args);
+    std::string joined;
+    for (const auto& a : args) joined += a + " ";
+    EXPECT_EQ(o.status, 2) << joined << "\n" << o.err;
+    EXPECT_NE(o.err.find("usage:"), std::string::npos) << joined;
+  }
+  EXPECT_EQ(dir.entries(), std::set<std::string>{});
+}
+
+TEST(Cli, ModuleNotLoadedIsOneLineWithTheInsmodHint) {
+  const std::string hint =
+      "ptilab: ptilab.ko is not loaded (no /nonexistent): insmod ptilab.ko (and mount -t debugfs none "
+      "/sys/kernel/debug)\n";
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"probe", "--debugfs", "/nonexistent"},
+        std::vector<std::string>{"hook", "status", "--debugfs", "/nonexistent"},
+        std::vector<std::string>{"hook", "flush", "--pid", "1", "--debugfs", "/nonexistent"},
+        std::vector<std::string>{"hook", "remove", "--debugfs", "/nonexistent"}}) {
+    const auto o = run_ptilab(args);
+    EXPECT_EQ(o.status, 1) << args[0];
+    EXPECT_EQ(o.err, hint);
+  }
+  TempDir dir;
+  const auto o = run_ptilab({"snapshot", "--out", (dir / "s.csv").string(), "--debugfs", "/nonexistent"});
+  EXPECT_EQ(o.status, 1);
+  EXPECT_EQ(o.err, hint);
+  EXPECT_EQ(dir.entries(), std::set<std::string>{});
+}
+
+TEST(Cli, HookWithCommandDoesNotRunItWhenTheModuleIsMissing) {
+  TempDir dir;
+  const auto marker = dir / "ran";
+  const auto o = run_ptilab({"hook", "flush", "--debugfs", "/nonexistent", "--", "touch", marker.string()});
+  EXPECT_EQ(o.status, 1) << o.err;
+  EXPECT_FALSE(std::filesystem::exists(marker));
+}
+
+TEST(Cli, StatusFallsBackToTheKernelWithoutTheModule) {
+  auto o = run_ptilab({"status", "--debugfs", "/nonexistent"});
+  EXPECT_EQ(o.status, 0) << o.err;
+  EXPECT_NE(o.out.find("ptilab.ko is not loaded (no /nonexistent)"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("Page-table isolation: "), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("PCID: available "), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("Could not know: "), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("cr4_pcide"), std::string::npos) << o.out;
+
+  o = run_ptilab({"status", "--json", "--debugfs", "/nonexistent"});
+  EXPECT_EQ(o.status, 0) << o.err;
+  const auto j = nlohmann::json::parse(o.out);
+  EXPECT_EQ(j["source"], "kernel");
+  EXPECT_TRUE(j["state"].is_object());
+  EXPECT_TRUE(j["state"].contains("arch"));
+  EXPECT_TRUE(j["reason"].is_string());
+  EXPECT_TRUE(j["safe_to_disable"].is_boolean() || j["safe_to_disable"].is_null());
+  EXPECT_TRUE(j["advice"].is_string());
+  EXPECT_EQ(j["costs"], nlohmann::json::object());
+  const auto& unknown = j["unknown"];
+  for (const char* key : {"cr4_pcide", "kernel_pcid", "cost of a CR3 write"})
+    EXPECT_NE(std::find(unknown.begin(), unknown.end(), key), unknown.end()) << key;
+}
+
+// Reading a fixture probe file works (writing to a regular file would not
+// emulate the module, so nothing here runs a probe): unknown names are
+// usage errors listing the valid ones.
+TEST(Cli, ProbeUnknownNameListsTheValidOnes) {
+  TempDir dir;
+  std::filesystem::create_directory(dir / "ptilab");
+  write_file(dir / "ptilab" / "probe",
+             "primitive=none\ncounter=tsc\ncounter_khz=1000\nprimitive.cr3_flush=supported\n"
+             "primitive.invpcid_all=unsupported\n");
+  const auto o = run_ptilab({"probe", "cr3_flash", "--debugfs", (dir / "ptilab").string()});
+  EXPECT_EQ(o.status, 2);
+  EXPECT_TRUE(o.err.starts_with("ptilab: unknown primitive 'cr3_flash'; valid: cr3_flush, invpcid_all\n")) << o.err;
+  // An unsupported primitive is a row, not a failure, and is not written.
+  const auto u = run_ptilab({"probe", "invpcid_all", "--debugfs", (dir / "ptilab").string()});
+  EXPECT_EQ(u.status, 0) << u.err;
+  EXPECT_NE(u.out.find("invpcid_all  not supported on this CPU"), std::string::npos) << u.out;
+}
+
+TEST(Cli, HookStatusFromFixture) {
+  TempDir dir;
+  std::filesystem::create_directory(dir / "ptilab");
+  write_file(dir / "ptilab" / "hooks",
+             "allow_hooks=on\nsys_enter_probe=registered\nextra_cr3.installed=yes\nextra_cr3.pid=109\n"
+             "extra_cr3.writes=4\nextra_cr3.fired=31\nflush.installed=no\nflush.pid=0\nflush.fired=0\n");
+  auto o = run_ptilab({"hook", "status", "--debugfs", (dir / "ptilab").string()});
+  ASSERT_EQ(o.status, 0) << o.err;
+  EXPECT_NE(o.out.find("extra_cr3: installed for pid 109, 4 extra CR3 writes per syscall, fired 31 times"),
+            std::string::npos)
+      << o.out;
+  o = run_ptilab({"hook", "status", "--json", "--debugfs", (dir / "ptilab").string()});
+  ASSERT_EQ(o.status, 0) << o.err;
+  const auto j = nlohmann::json::parse(o.out);
+  EXPECT_EQ(j["allow_hooks"], true);
+  EXPECT_EQ(j["hooks"]["extra_cr3"]["fired"], 31);
+  EXPECT_EQ(j["hooks"]["flush"]["installed"], false);
+}
+
+TEST(Cli, BenchNameSuffixOnlyInTheCsv) {
+  TempDir dir;
+  write_file(dir / "state.txt", kState);
+  const auto out = dir / "out";
+  const auto o = run_ptilab({"bench", "--filter", "BM_Syscall_Null", "--repetitions", "1", "--min-time", "0.01",
+                             "--out", out.string(), "--state", (dir / "state.txt").string(), "--name-suffix",
+                             "+extra_cr3=4"});
+  ASSERT_EQ(o.status, 0) << o.err;
+  const auto rows = read_results(out / "results.csv");
+  ASSERT_FALSE(rows.empty());
+  for (const auto& r : rows) EXPECT_EQ(r.benchmark, "BM_Syscall_Null+extra_cr3=4");
+  const auto json = nlohmann::json::parse(slurp(out / "benchmarks.json"));
+  for (const auto& b : json["benchmarks"]) EXPECT_EQ(b["name"].get<std::string>().find("+extra_cr3"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ptilab

@@ -1,0 +1,207 @@
+#include "status.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "test_util.h"
+
+namespace ptilab {
+namespace {
+
+using testing::TempDir;
+using testing::write_file;
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+bool has(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
+
+TEST(Status, ReasonSentences) {
+  EXPECT_EQ(pti_reason_sentence("cmdline:pti=on"), "forced on by pti=on on the kernel command line");
+  EXPECT_EQ(pti_reason_sentence("cmdline:pti=off"), "off: pti=off on the kernel command line");
+  EXPECT_EQ(pti_reason_sentence("cmdline:nopti"), "off: nopti on the kernel command line");
+  EXPECT_EQ(pti_reason_sentence("cmdline:mitigations=off"), "off: mitigations=off on the kernel command line");
+  EXPECT_EQ(pti_reason_sentence("cmdline:pti=auto"), "set by pti=auto on the kernel command line");
+  EXPECT_EQ(pti_reason_sentence("meltdown_bug"), "on: the CPU has the Meltdown bug");
+  EXPECT_EQ(pti_reason_sentence("not_affected"), "off: the CPU is not affected by Meltdown");
+  EXPECT_TRUE(pti_reason_sentence("xen_pv").starts_with("off: this is a Xen PV guest"));
+  EXPECT_TRUE(pti_reason_sentence("unknown").starts_with("unknown:"));
+  EXPECT_EQ(pti_reason_sentence("martian"), "unrecognised reason 'martian'");
+}
+
+// Every pti x meltdown_bug x reason combination, from the module and
+// inferred: the safety verdict depends on pti and the bug only (and Xen).
+TEST(Status, EveryCombination) {
+  const std::vector<std::string> reasons = {"cmdline:pti=on", "cmdline:pti=off", "cmdline:nopti",
+                                            "cmdline:mitigations=off", "meltdown_bug", "not_affected",
+                                            "xen_pv", "unknown", ""};
+  for (const auto origin : {StateOrigin::kModule, StateOrigin::kKernel}) {
+    for (const std::string pti : {"on", "off", ""}) {
+      for (const std::string bug : {"on", "off", ""}) {
+        for (const auto& reason : reasons) {
+          KeyValues kv;
+          if (!pti.empty()) kv["pti"] = pti;
+          if (!bug.empty()) kv["meltdown_bug"] = bug;
+          if (!reason.empty()) kv["pti_reason"] = reason;
+          const auto v = decide_status(kv, origin);
+          const std::string what = "pti=" + pti + " bug=" + bug + " reason=" + reason;
+          EXPECT_EQ(v.pti, pti.empty() ? "unknown" : pti) << what;
+          EXPECT_EQ(v.meltdown_bug, bug.empty() ? "unknown" : bug) << what;
+          EXPECT_EQ(v.reason, pti_reason_sentence(reason.empty() ? "unknown" : reason)) << what;
+          EXPECT_EQ(v.reason_inferred, origin == StateOrigin::kKernel) << what;
+          EXPECT_FALSE(v.advice.empty()) << what;
+          ASSERT_EQ(v.pcid.size(), 3u) << what;
+
+          if (reason == "xen_pv") {
+            EXPECT_FALSE(v.safe_to_disable) << what;
+            EXPECT_TRUE(contains(v.advice, "xpti")) << what << ": " << v.advice;
+          } else if (pti.empty()) {
+            EXPECT_FALSE(v.safe_to_disable) << what;
+            EXPECT_TRUE(v.advice.starts_with("cannot tell whether isolation is on")) << what;
+          } else if (bug.empty()) {
+            EXPECT_FALSE(v.safe_to_disable) << what;
+            EXPECT_TRUE(contains(v.advice, "cannot tell whether this CPU has the Meltdown bug")) << what;
+          } else if (pti == "on" && bug == "on") {
+            EXPECT_EQ(v.safe_to_disable, false) << what;
+            EXPECT_TRUE(contains(v.advice, "NOT safe")) << what;
+            EXPECT_TRUE(contains(v.advice, "pti=off, nopti or mitigations=off")) << what;
+          } else if (pti == "on" && bug == "off") {
+            EXPECT_EQ(v.safe_to_disable, true) << what;
+            EXPECT_TRUE(contains(v.advice, "safe")) << what;
+            EXPECT_FALSE(contains(v.advice, "NOT safe")) << what;
+            EXPECT_EQ(v.advice.starts_with("removing pti=on"), reason == "cmdline:pti=on") << what;
+          } else if (pti == "off" && bug == "on") {
+            EXPECT_EQ(v.safe_to_disable, false) << what;
+            EXPECT_TRUE(v.advice.starts_with("WARNING")) << what;
+            EXPECT_TRUE(contains(v.advice, "read kernel memory")) << what;
+            if (reason.starts_with("cmdline:"))
+              EXPECT_TRUE(contains(v.advice, "Remove " + reason.substr(8) + " from")) << what << ": " << v.advice;
+            else
+              EXPECT_TRUE(contains(v.advice, "Remove pti=off, nopti and mitigations=off")) << what;
+          } else {
+            EXPECT_EQ(v.safe_to_disable, true) << what;
+            EXPECT_TRUE(v.advice.starts_with("nothing needed")) << what;
+          }
+
+          if (origin == StateOrigin::kKernel)
+            EXPECT_TRUE(has(v.unknown, "exact pti_reason (inferred without the module)")) << what;
+          else
+            EXPECT_EQ(has(v.unknown, "pti_reason (the module's model disagrees with the kernel)"),
+                      reason == "unknown" || reason.empty())
+                << what;
+          EXPECT_EQ(has(v.unknown, "pti"), pti.empty()) << what;
+          EXPECT_EQ(has(v.unknown, "meltdown_bug"), bug.empty()) << what;
+        }
+      }
+    }
+  }
+}
+
+TEST(Status, PcidMeaning) {
+  KeyValues kv = {{"pti", "on"}, {"pcid", "on"}, {"cr4_pcide", "on"}, {"invpcid", "off"}};
+  auto v = decide_status(kv, StateOrigin::kModule);
+  EXPECT_EQ(v.pcid[0], "PCID: available yes, enabled (CR4.PCIDE) yes, INVPCID no");
+  EXPECT_TRUE(v.pcid[1].starts_with("with PCID the two CR3 writes")) << v.pcid[1];
+  EXPECT_TRUE(contains(v.pcid[2], "-45.7%") && contains(v.pcid[2], "-68%") && contains(v.pcid[2], "-47.8%"));
+
+  kv["cr4_pcide"] = "off";
+  v = decide_status(kv, StateOrigin::kModule);
+  EXPECT_TRUE(v.pcid[1].starts_with("without PCID every kernel entry and exit flushes")) << v.pcid[1];
+
+  // Without the module CR4.PCIDE is not visible.
+  v = decide_status({{"pti", "on"}, {"pcid", "on"}}, StateOrigin::kKernel);
+  EXPECT_EQ(v.pcid[0], "PCID: available yes, enabled (CR4.PCIDE) unknown, INVPCID unknown");
+  EXPECT_TRUE(v.pcid[1].starts_with("PCID is probably enabled")) << v.pcid[1];
+
+  v = decide_status({{"pti", "off"}, {"pcid", "off"}}, StateOrigin::kKernel);
+  EXPECT_TRUE(v.pcid[1].starts_with("isolation is off, so none of this is paid now")) << v.pcid[1];
+}
+
+TEST(Status, UnknownListsMissingModuleKeys) {
+  KeyValues full;
+  for (const auto key : kModuleStateKeys) full[std::string(key)] = "on";
+  full["pti_reason"] = "meltdown_bug";
+  EXPECT_TRUE(decide_status(full, StateOrigin::kModule).unknown.empty());
+
+  full.erase("cr4_pcide");
+  full["kaslr"] = "unknown";
+  EXPECT_EQ(decide_status(full, StateOrigin::kModule).unknown, (std::vector<std::string>{"kaslr", "cr4_pcide"}));
+}
+
+TEST(Status, InferReasonFromCmdline) {
+  EXPECT_EQ(infer_pti_reason("on", "off", "root=/dev/sda pti=on"), "cmdline:pti=on");
+  EXPECT_EQ(infer_pti_reason("on", "on", "root=/dev/sda"), "meltdown_bug");
+  EXPECT_EQ(infer_pti_reason("on", "off", "root=/dev/sda"), "unknown");
+  EXPECT_EQ(infer_pti_reason("off", "on", "quiet pti=off"), "cmdline:pti=off");
+  EXPECT_EQ(infer_pti_reason("off", "on", "quiet nopti"), "cmdline:nopti");
+  EXPECT_EQ(infer_pti_reason("off", "on", "pti=on nopti"), "cmdline:nopti");  // the last one wins
+  EXPECT_EQ(infer_pti_reason("off", "on", "mitigations=off"), "cmdline:mitigations=off");
+  EXPECT_EQ(infer_pti_reason("off", "off", "mitigations=auto,nosmt"), "not_affected");
+  EXPECT_EQ(infer_pti_reason("off", "unknown", "quiet"), "unknown");
+  // After "--" the arguments are init's.
+  EXPECT_EQ(infer_pti_reason("off", "off", "quiet -- pti=off"), "not_affected");
+  EXPECT_EQ(infer_pti_reason("unknown", "on", "pti=on"), "unknown");
+}
+
+const char* const kCpuinfo =
+    "processor\t: 0\nflags\t\t: fpu pae pcid invpcid\nbugs\t\t: cpu_meltdown spectre_v1\n\n"
+    "processor\t: 1\nflags\t\t: fpu pae pcid invpcid\nbugs\t\t: cpu_meltdown spectre_v1\n";
+
+TEST(Status, KernelState) {
+  auto kv = kernel_state("Mitigation: PTI\n", kCpuinfo, "BOOT_IMAGE=/vmlinuz nokaslr\n", "x86_64", "6.1.0");
+  EXPECT_EQ(kv, (KeyValues{{"arch", "x86_64"},
+                           {"kernel", "6.1.0"},
+                           {"nr_cpus", "2"},
+                           {"pti", "on"},
+                           {"pti_reason", "meltdown_bug"},
+                           {"meltdown_bug", "on"},
+                           {"pcid", "on"},
+                           {"invpcid", "on"},
+                           {"invpcid_single", "off"},
+                           {"kaslr", "off"}}));
+
+  kv = kernel_state("Not affected\n", "processor : 0\nflags : fpu\n", "quiet\n", "x86_64", "k");
+  EXPECT_EQ(kv.at("pti"), "off");
+  EXPECT_EQ(kv.at("meltdown_bug"), "off");
+  EXPECT_EQ(kv.at("pti_reason"), "not_affected");
+  EXPECT_EQ(kv.at("pcid"), "off");
+  EXPECT_FALSE(kv.contains("kaslr"));
+
+  // No meltdown file: cpuinfo's bugs line tells the bug, but not pti.
+  kv = kernel_state(std::nullopt, kCpuinfo, std::nullopt, "x86_64", "k");
+  EXPECT_EQ(kv.at("meltdown_bug"), "on");
+  EXPECT_FALSE(kv.contains("pti"));
+  EXPECT_FALSE(kv.contains("pti_reason"));
+
+  kv = kernel_state(std::nullopt, std::nullopt, std::nullopt, "x86_64", "k");
+  EXPECT_EQ(kv, (KeyValues{{"arch", "x86_64"}, {"kernel", "k"}}));
+}
+
+TEST(Status, GatherPrefersTheModule) {
+  TempDir dir;
+  std::filesystem::create_directory(dir / "ptilab");
+  write_file(dir / "ptilab" / "state", "arch=x86_64\npti=on\npti_reason=cmdline:pti=on\nmeltdown_bug=off\n");
+  write_file(dir / "meltdown", "Not affected\n");
+  StatusOptions o;
+  o.debugfs = dir / "ptilab";
+  o.meltdown = dir / "meltdown";
+  o.cpuinfo = dir / "cpuinfo";
+  o.cmdline = dir / "cmdline";
+  auto g = gather_state(o, "x86_64", "k");
+  EXPECT_EQ(g.origin, StateOrigin::kModule);
+  EXPECT_EQ(g.state.at("pti_reason"), "cmdline:pti=on");
+  EXPECT_FALSE(g.state.contains("kernel"));  // the module's keys only
+
+  o.debugfs = dir / "absent";
+  g = gather_state(o, "x86_64", "k");
+  EXPECT_EQ(g.origin, StateOrigin::kKernel);
+  EXPECT_TRUE(g.source.starts_with("ptilab.ko is not loaded (no " + (dir / "absent").string() + ")")) << g.source;
+  EXPECT_EQ(g.state.at("pti"), "off");
+  EXPECT_EQ(g.state.at("meltdown_bug"), "off");
+  EXPECT_FALSE(g.state.contains("pti_reason"));  // no cmdline to infer from
+}
+
+}  // namespace
+}  // namespace ptilab
