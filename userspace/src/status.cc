@@ -71,9 +71,9 @@ const std::vector<std::string_view> kModuleStateKeys = {
 
 std::string pti_reason_sentence(std::string_view reason) {
   if (reason == "cmdline:pti=on") return "forced on by pti=on on the kernel command line";
-  if (reason == "cmdline:pti=off") return "off: pti=off on the kernel command line";
-  if (reason == "cmdline:nopti") return "off: nopti on the kernel command line";
-  if (reason == "cmdline:mitigations=off") return "off: mitigations=off on the kernel command line";
+  if (reason == "cmdline:pti=off") return "forced off by pti=off on the kernel command line";
+  if (reason == "cmdline:nopti") return "forced off by nopti on the kernel command line";
+  if (reason == "cmdline:mitigations=off") return "forced off by mitigations=off on the kernel command line";
   if (reason.starts_with("cmdline:"))
     return "set by " + std::string(reason.substr(8)) + " on the kernel command line";
   if (reason == "meltdown_bug") return "on: the CPU has the Meltdown bug";
@@ -269,6 +269,14 @@ int run_status(const StatusOptions& o) {
     if (costs.empty()) costs_unknown = "unknown: this CPU supports neither cr3_noflush nor cr3_flush probes";
   }
   if (!costs_unknown.empty()) v.unknown.emplace_back("cost of a CR3 write");
+  // Inside a VM the hypervisor or emulator sets what a CR3 write costs.
+  bool virtualized = false;
+  if (const auto cpuinfo = try_read_text_file(o.cpuinfo)) {
+    const auto flags = cpuinfo->find("\nflags");
+    const auto eol = cpuinfo->find('\n', flags == std::string::npos ? 0 : flags + 1);
+    virtualized = flags != std::string::npos &&
+                  (cpuinfo->substr(flags, eol - flags) + " ").find(" hypervisor ") != std::string::npos;
+  }
 
   if (o.json) {
     nlohmann::ordered_json j;
@@ -291,6 +299,7 @@ int run_status(const StatusOptions& o) {
       else
         j["costs"][c.primitive] = {{"error", c.kind == ProbeOutcome::Kind::kFailed ? c.error : "not supported"}};
     }
+    j["virtualized"] = virtualized;
     j["unknown"] = v.unknown;
     std::cout << j.dump(2) << "\n";
     return 0;
@@ -306,6 +315,8 @@ int run_status(const StatusOptions& o) {
   for (std::size_t i = 1; i < v.pcid.size(); ++i) out += "  " + v.pcid[i] + "\n";
   out += "\nWhat it costs here (one CR3 write, median of " + std::to_string(kStatusProbeIterations) + "):\n";
   if (!costs_unknown.empty()) out += "  " + costs_unknown + "\n";
+  if (virtualized && !costs.empty())
+    out += "  (inside a virtual machine: the hypervisor or emulator sets these costs, not the CPU)\n";
   for (const auto& c : costs) {
     out += "  " + c.primitive + ": ";
     if (c.kind == ProbeOutcome::Kind::kMeasured) {

@@ -20,9 +20,9 @@ bool has(const std::vector<std::string>& v, const std::string& s) { return std::
 
 TEST(Status, ReasonSentences) {
   EXPECT_EQ(pti_reason_sentence("cmdline:pti=on"), "forced on by pti=on on the kernel command line");
-  EXPECT_EQ(pti_reason_sentence("cmdline:pti=off"), "off: pti=off on the kernel command line");
-  EXPECT_EQ(pti_reason_sentence("cmdline:nopti"), "off: nopti on the kernel command line");
-  EXPECT_EQ(pti_reason_sentence("cmdline:mitigations=off"), "off: mitigations=off on the kernel command line");
+  EXPECT_EQ(pti_reason_sentence("cmdline:pti=off"), "forced off by pti=off on the kernel command line");
+  EXPECT_EQ(pti_reason_sentence("cmdline:nopti"), "forced off by nopti on the kernel command line");
+  EXPECT_EQ(pti_reason_sentence("cmdline:mitigations=off"), "forced off by mitigations=off on the kernel command line");
   EXPECT_EQ(pti_reason_sentence("cmdline:pti=auto"), "set by pti=auto on the kernel command line");
   EXPECT_EQ(pti_reason_sentence("meltdown_bug"), "on: the CPU has the Meltdown bug");
   EXPECT_EQ(pti_reason_sentence("not_affected"), "off: the CPU is not affected by Meltdown");
