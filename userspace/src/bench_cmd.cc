@@ -154,6 +154,7 @@ int run_bench(const BenchOptions& o, const char* argv0) {
   if (!errors.empty())
     throw Error("benchmark failed: " + errors.front() +
                 (errors.size() > 1 ? " (and " + std::to_string(errors.size() - 1) + " more)" : ""));
+  for (const auto& why : reporter.collector().skipped()) std::cerr << "ptilab: skipped " << why << "\n";
   auto results = reporter.collector().results();
   if (results.empty()) throw Error("the benchmarks produced no results");
   // Only the CSV: benchmarks.json stays Google Benchmark's raw output.

@@ -1,5 +1,7 @@
 #include "bench_reporter.h"
 
+#include "bench_skip.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -27,7 +29,14 @@ ResultCollector::Entry& ResultCollector::entry(const std::string& name) {
 void ResultCollector::add(const BenchmarkRun& run) {
   const std::string name = csv_benchmark_name(run);
   if (run.error_occurred) {
-    errors_.push_back(name + ": " + run.error_message);
+    const std::string_view msg = run.error_message;
+    if (msg.starts_with(kSkipPrefix)) {
+      // Once per benchmark, however many repetitions reported it.
+      const std::string note = name + ": " + std::string(msg.substr(kSkipPrefix.size()));
+      if (std::find(skipped_.begin(), skipped_.end(), note) == skipped_.end()) skipped_.push_back(note);
+    } else {
+      errors_.push_back(name + ": " + run.error_message);
+    }
     return;
   }
   Entry& e = entry(name);

@@ -32,6 +32,8 @@ class ResultCollector {
   std::vector<BenchResult> results() const;
   // "BM_X: message" for every run that failed (SkipWithError).
   const std::vector<std::string>& errors() const { return errors_; }
+  // "name: why" of the benchmarks that could not run here (kSkipPrefix).
+  const std::vector<std::string>& skipped() const { return skipped_; }
 
  private:
   struct Entry {
@@ -44,6 +46,7 @@ class ResultCollector {
 
   std::vector<Entry> entries_;
   std::vector<std::string> errors_;
+  std::vector<std::string> skipped_;
 };
 
 // The display reporter: the normal console table, plus collection.

@@ -99,5 +99,18 @@ TEST(BenchReporter, ErrorsAreCollected) {
   EXPECT_TRUE(c.results().empty());
 }
 
+TEST(BenchReporter, SkipsAreNotErrorsAndCountedOnce) {
+  ResultCollector c;
+  auto r = run("BM_Pipe_PingPong/cpus:2", 0, benchmark::kNanosecond);
+  r.error_occurred = true;
+  r.error_message = "skipped: needs 2 CPUs, only 1 allowed";
+  c.add(r);
+  c.add(r);  // a second repetition says the same
+  EXPECT_TRUE(c.errors().empty());
+  ASSERT_EQ(c.skipped().size(), 1u);
+  EXPECT_EQ(c.skipped()[0], "BM_Pipe_PingPong/cpus:2: needs 2 CPUs, only 1 allowed");
+  EXPECT_TRUE(c.results().empty());
+}
+
 }  // namespace
 }  // namespace ptilab

@@ -1,0 +1,129 @@
+// Process creation microbenchmarks: kernel entries, context switches and mm
+// switches together, as a shell or a build pays them. One iteration of each:
+//
+// BM_Process_ForkExitWait: fork(); the child _exit(0)s; the parent waits
+//   for it. 4 syscalls (glibc 2.36): clone and wait4 in the parent,
+//   set_robust_list and exit_group in the child; plus copy-on-write page
+//   faults in both for the pages each writes after fork. One mm created (a
+//   copy of ptilab's) and torn down. Context switches: parent -> child ->
+//   parent when they share a CPU, each an mm switch; when the child runs on
+//   the other CPU, the parent's CPU idles in wait4 instead (no mm switch).
+// BM_Process_ForkExec: the same, but the child execve()s /bin/true (else
+//   /usr/bin/true; the label says which) instead of exiting: 5 syscalls of
+//   ours (clone, wait4, set_robust_list, execve, exit_group), a second mm
+//   for the helper, and the helper's own start-up syscalls and page faults:
+//   a handful for a static busybox, 28 (besides execve and exit_group) for
+//   Debian 12's dynamically linked coreutils true.
+// BM_Process_PosixSpawn: posix_spawn() of the same helper, then wait4.
+//   glibc 2.36 spawns with clone3(CLONE_VM | CLONE_VFORK): no copy of
+//   ptilab's mm and no copy-on-write faults; the parent sleeps until the
+//   execve. Syscalls of ours: 4 in the parent (2 rt_sigprocmask, clone3,
+//   wait4) and 125 in the child before the helper's (122 rt_sigaction
+//   resetting signal dispositions, 2 rt_sigprocmask, execve); then the
+//   helper as above.
+#include <benchmark/benchmark.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "bench_util.h"
+
+namespace {
+
+using ptilab::bench::errno_message;
+
+// Waits for pid, retrying on EINTR. Empty if it exited with status 0.
+std::string reap(pid_t pid) {
+  int status = 0;
+  pid_t r;
+  do r = waitpid(pid, &status, 0);
+  while (r < 0 && errno == EINTR);
+  if (r != pid) return errno_message("waitpid");
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
+  if (WIFEXITED(status)) return "child exited with status " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) return "child killed by signal " + std::to_string(WTERMSIG(status));
+  return "child: wait status " + std::to_string(status);
+}
+
+// The helper the exec benchmarks run: the first of these that exists.
+const char* find_helper() {
+  for (const char* path : {"/bin/true", "/usr/bin/true"})
+    if (access(path, X_OK) == 0) return path;
+  return nullptr;
+}
+
+void BM_Process_ForkExitWait(benchmark::State& state) {
+  for (auto _ : state) {
+    const pid_t pid = fork();
+    if (pid < 0) {
+      state.SkipWithError(errno_message("fork").c_str());
+      break;
+    }
+    if (pid == 0) _exit(0);
+    if (const std::string err = reap(pid); !err.empty()) {
+      state.SkipWithError(err.c_str());
+      break;
+    }
+  }
+}
+BENCHMARK(BM_Process_ForkExitWait)->UseRealTime();
+
+void BM_Process_ForkExec(benchmark::State& state) {
+  const char* const helper = find_helper();
+  if (!helper) {
+    ptilab::bench::skip(state, "neither /bin/true nor /usr/bin/true exists");
+    return;
+  }
+  state.SetLabel(helper);
+  // argv[0] is the path: busybox picks its applet from the base name.
+  char* const argv[] = {const_cast<char*>(helper), nullptr};
+  char* const envp[] = {nullptr};
+  for (auto _ : state) {
+    const pid_t pid = fork();
+    if (pid < 0) {
+      state.SkipWithError(errno_message("fork").c_str());
+      break;
+    }
+    if (pid == 0) {
+      execve(helper, argv, envp);
+      _exit(127);
+    }
+    if (const std::string err = reap(pid); !err.empty()) {
+      state.SkipWithError((std::string(helper) + ": " + err).c_str());
+      break;
+    }
+  }
+}
+BENCHMARK(BM_Process_ForkExec)->UseRealTime();
+
+void BM_Process_PosixSpawn(benchmark::State& state) {
+  const char* const helper = find_helper();
+  if (!helper) {
+    ptilab::bench::skip(state, "neither /bin/true nor /usr/bin/true exists");
+    return;
+  }
+  state.SetLabel(helper);
+  char* const argv[] = {const_cast<char*>(helper), nullptr};
+  char* const envp[] = {nullptr};
+  for (auto _ : state) {
+    pid_t pid = -1;
+    // glibc reports a failed execve here, and reaps the child itself then.
+    if (const int rc = posix_spawn(&pid, helper, nullptr, nullptr, argv, envp); rc != 0) {
+      state.SkipWithError((std::string("posix_spawn ") + helper + ": " + std::strerror(rc)).c_str());
+      break;
+    }
+    if (const std::string err = reap(pid); !err.empty()) {
+      state.SkipWithError((std::string(helper) + ": " + err).c_str());
+      break;
+    }
+  }
+}
+BENCHMARK(BM_Process_PosixSpawn)->UseRealTime();
+
+}  // namespace
