@@ -74,13 +74,20 @@ void BM_Process_ForkExitWait(benchmark::State& state) {
 }
 BENCHMARK(BM_Process_ForkExitWait)->UseRealTime();
 
-void BM_Process_ForkExec(benchmark::State& state) {
+// The helper to exec, named in the label; skips the benchmark if none.
+const char* helper_or_skip(benchmark::State& state) {
   const char* const helper = find_helper();
   if (!helper) {
     ptilab::bench::skip(state, "neither /bin/true nor /usr/bin/true exists");
-    return;
+    return nullptr;
   }
   state.SetLabel(helper);
+  return helper;
+}
+
+void BM_Process_ForkExec(benchmark::State& state) {
+  const char* const helper = helper_or_skip(state);
+  if (!helper) return;
   // argv[0] is the path: busybox picks its applet from the base name.
   char* const argv[] = {const_cast<char*>(helper), nullptr};
   char* const envp[] = {nullptr};
@@ -103,12 +110,8 @@ void BM_Process_ForkExec(benchmark::State& state) {
 BENCHMARK(BM_Process_ForkExec)->UseRealTime();
 
 void BM_Process_PosixSpawn(benchmark::State& state) {
-  const char* const helper = find_helper();
-  if (!helper) {
-    ptilab::bench::skip(state, "neither /bin/true nor /usr/bin/true exists");
-    return;
-  }
-  state.SetLabel(helper);
+  const char* const helper = helper_or_skip(state);
+  if (!helper) return;
   char* const argv[] = {const_cast<char*>(helper), nullptr};
   char* const envp[] = {nullptr};
   for (auto _ : state) {
