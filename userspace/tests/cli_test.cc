@@ -10,8 +10,6 @@
 #include "results.h"
 #include "test_util.h"
 
-extern char** environ;
-
 namespace ptilab {
 namespace {
 
@@ -19,42 +17,8 @@ using testing::slurp;
 using testing::TempDir;
 using testing::write_file;
 
-struct Outcome {
-  int status = -1;  // exit status, -1 if killed
-  std::string out;
-  std::string err;
-};
-
-Outcome run_ptilab(const std::vector<std::string>& args) {
-  TempDir io;
-  const auto out_path = io / "stdout";
-  const auto err_path = io / "stderr";
-  std::vector<std::string> storage = {PTILAB_BINARY};
-  storage.insert(storage.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& s : storage) argv.push_back(s.data());
-  argv.push_back(nullptr);
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, PTILAB_BINARY, &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  Outcome o;
-  if (rc != 0) {
-    ADD_FAILURE() << "cannot run " << PTILAB_BINARY;
-    return o;
-  }
-  int wstatus = 0;
-  waitpid(pid, &wstatus, 0);
-  o.status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1;
-  o.out = slurp(out_path);
-  o.err = slurp(err_path);
-  return o;
-}
+using testing::Outcome;
+using testing::run_ptilab;
 
 std::size_t line_count(const std::string& s) { return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')); }
 

@@ -1,14 +1,20 @@
 // Helpers shared by the unit tests.
 #pragma once
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <spawn.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <set>
 #include <string>
+#include <vector>
+
+extern char** environ;
 
 namespace ptilab::testing {
 
@@ -56,5 +62,46 @@ inline std::string slurp(const std::filesystem::path& p) {
   std::ifstream f(p, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
 }
+
+// What a run of the real ptilab binary (PTILAB_BINARY, set by CMake) did.
+struct Outcome {
+  int status = -1;  // exit status, -1 if killed
+  std::string out;
+  std::string err;
+};
+
+#ifdef PTILAB_BINARY
+// Runs ptilab with args, stdin from /dev/null, and collects its output.
+inline Outcome run_ptilab(const std::vector<std::string>& args) {
+  TempDir io;
+  const auto out_path = io / "stdout";
+  const auto err_path = io / "stderr";
+  std::vector<std::string> storage = {PTILAB_BINARY};
+  storage.insert(storage.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& s : storage) argv.push_back(s.data());
+  argv.push_back(nullptr);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = 0;
+  const int rc = posix_spawn(&pid, PTILAB_BINARY, &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  Outcome o;
+  if (rc != 0) {
+    ADD_FAILURE() << "cannot run " << PTILAB_BINARY;
+    return o;
+  }
+  int wstatus = 0;
+  waitpid(pid, &wstatus, 0);
+  o.status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1;
+  o.out = slurp(out_path);
+  o.err = slurp(err_path);
+  return o;
+}
+#endif
 
 }  // namespace ptilab::testing
