@@ -11,6 +11,7 @@
 #include "atomic_file.h"
 #include "csv.h"
 #include "error.h"
+#include "text_table.h"
 
 namespace ptilab {
 
@@ -380,11 +381,6 @@ std::vector<std::vector<std::string>> cells(const CompareReport& report) {
   return out;
 }
 
-// Columns are aligned by what a terminal shows: "±" is two bytes of UTF-8.
-std::size_t display_width(std::string_view s) {
-  return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
-}
-
 std::string method_line(const CompareReport& report) {
   return "delta = (B-A)/A; " + confidence_label(report.confidence) +
          ": Fieller's interval for B/A with Welch's t (degrees of freedom per row); the verdict is Welch's t-test, "
@@ -396,19 +392,7 @@ std::string method_line(const CompareReport& report) {
 std::string render_compare_table(const CompareReport& report) {
   const auto table = cells(report);
   const std::vector<bool> right = {false, false, true, true, true, true, false};
-  std::vector<std::size_t> width(right.size(), 0);
-  for (const auto& row : table)
-    for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], display_width(row[c]));
-  std::string out = report.a_label + "\n" + report.b_label + "\n\n";
-  for (const auto& row : table) {
-    std::string line;
-    for (std::size_t c = 0; c < row.size(); ++c) {
-      const std::string fill(width[c] - display_width(row[c]), ' ');
-      line += (c ? "  " : "") + (right[c] ? fill + row[c] : row[c] + fill);
-    }
-    line.erase(line.find_last_not_of(' ') + 1);
-    out += line + "\n";
-  }
+  std::string out = report.a_label + "\n" + report.b_label + "\n\n" + align_columns(table, right);
   out += "\n" + method_line(report) + "\n";
   for (const auto& n : report.notes) out += "note: " + n + "\n";
   return out;

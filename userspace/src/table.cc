@@ -9,6 +9,7 @@
 
 #include "error.h"
 #include "state.h"
+#include "text_table.h"
 
 namespace ptilab {
 
@@ -81,31 +82,6 @@ double number(const ResultRow& row, const std::string& text, const char* column)
   return *v;
 }
 
-// Columns are aligned by what a terminal shows: "±" is two bytes of UTF-8.
-std::size_t display_width(std::string_view s) {
-  return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
-}
-
-std::string pad(const std::string& s, std::size_t width, bool right) {
-  const std::string fill(width - std::min(width, display_width(s)), ' ');
-  return right ? fill + s : s + fill;
-}
-
-// Aligned rows; the first column left-aligned, `right` columns right-aligned.
-std::string layout(const std::vector<std::vector<std::string>>& table, const std::vector<bool>& right) {
-  std::vector<std::size_t> width(right.size(), 0);
-  for (const auto& row : table)
-    for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], display_width(row[c]));
-  std::string out;
-  for (const auto& row : table) {
-    std::string line;
-    for (std::size_t c = 0; c < row.size(); ++c) line += (c ? "  " : "") + pad(row[c], width[c], right[c]);
-    line.erase(line.find_last_not_of(' ') + 1);
-    out += line + "\n";
-  }
-  return out;
-}
-
 std::string render_group(const Group& g, std::size_t* superseded) {
   const bool x86 = is_x86_64(g.arch);
   std::set<std::string> pcids;
@@ -171,7 +147,7 @@ std::string render_group(const Group& g, std::size_t* superseded) {
     }
     table.push_back(std::move(line));
   }
-  return "arch=" + g.arch + " kernel=" + g.kernel + " accel=" + g.accel + "\n" + layout(table, right);
+  return "arch=" + g.arch + " kernel=" + g.kernel + " accel=" + g.accel + "\n" + align_columns(table, right);
 }
 
 }  // namespace
