@@ -8,6 +8,7 @@
 #include <string>
 
 #include "bench_skip.h"
+#include "perf_counters.h"
 
 namespace ptilab::bench {
 
@@ -19,5 +20,44 @@ inline std::string errno_message(const std::string& what) { return what + ": " +
 inline void skip(benchmark::State& state, const std::string& why) {
   state.SkipWithError((std::string(kSkipPrefix) + why).c_str());
 }
+
+// The perf counters (ptilab bench --counters) over one benchmark's timed
+// loop: constructed just before `for (auto _ : state)`, stop() right after
+// it, so that set-up and tear-down stay out where they can. stop() sets
+// state.counters[event] to the count per iteration of each supported
+// event. What is counted: kernel and user mode, this thread and every live
+// or exited thread and child the process created since the counters were
+// opened (a read of an inherited counter sums them), plus a constant per
+// run (the reads themselves, Google Benchmark starting and stopping its
+// timer) spread over the iterations. Without --counters it does nothing.
+class CounterScope {
+ public:
+  explicit CounterScope(benchmark::State& state) : state_(state), set_(ptilab::active_perf_counters()) {
+    if (set_) error_ = set_->read(start_);
+  }
+  CounterScope(const CounterScope&) = delete;
+  CounterScope& operator=(const CounterScope&) = delete;
+  ~CounterScope() { stop(); }
+
+  void stop() {
+    ptilab::PerfCounterSet* const set = set_;
+    if (!set) return;
+    set_ = nullptr;
+    ptilab::CounterReading end;
+    if (error_.empty()) error_ = set->read(end);
+    if (!error_.empty()) {
+      if (!state_.error_occurred()) state_.SkipWithError(error_.c_str());
+      return;
+    }
+    for (const auto& [name, delta] : set->deltas(start_, end))
+      state_.counters[name] = benchmark::Counter(delta, benchmark::Counter::kAvgIterations);
+  }
+
+ private:
+  benchmark::State& state_;
+  ptilab::PerfCounterSet* set_;
+  ptilab::CounterReading start_;
+  std::string error_;
+};
 
 }  // namespace ptilab::bench

@@ -14,6 +14,9 @@
 //   reads after the syscall are where a TLB flush on kernel entry shows:
 //   up to W TLB misses (more than the TLB holds from some W on, with or
 //   without a flush). Counter "pages": W.
+//
+// With --counters page-faults: N per iteration of BM_PageFault_Touch (the
+// mapping is new every time), 0 for BM_TLB_Sweep (touched before the loop).
 #include <benchmark/benchmark.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -44,6 +47,7 @@ void BM_PageFault_Touch(benchmark::State& state) {
   if (!page_size_ok(state)) return;
   const std::size_t pages = static_cast<std::size_t>(state.range(0));
   const std::size_t bytes = pages * kPage;
+  ptilab::bench::CounterScope counters(state);
   for (auto _ : state) {
     void* const mem = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (mem == MAP_FAILED) {
@@ -57,6 +61,7 @@ void BM_PageFault_Touch(benchmark::State& state) {
       break;
     }
   }
+  counters.stop();
   state.counters["faults"] =
       benchmark::Counter(static_cast<double>(pages), benchmark::Counter::kIsIterationInvariantRate);
 }
@@ -94,12 +99,14 @@ void BM_TLB_Sweep(benchmark::State& state) {
   // One byte per page, at a different 64-byte line in each so the reads
   // spread over the cache sets.
   const volatile unsigned char* const p = reinterpret_cast<unsigned char*>(base);
+  ptilab::bench::CounterScope counters(state);
   for (auto _ : state) {
     benchmark::DoNotOptimize(syscall(SYS_getppid));
     unsigned sum = 0;
     for (std::size_t i = 0; i < pages; ++i) sum += p[i * kPage + (i * 64) % kPage];
     benchmark::DoNotOptimize(sum);
   }
+  counters.stop();
   state.counters["pages"] = benchmark::Counter(static_cast<double>(pages), benchmark::Counter::kDefaults);
 }
 BENCHMARK(BM_TLB_Sweep)->ArgName("pages")->RangeMultiplier(2)->Range(1, 8192)->UseRealTime();

@@ -20,6 +20,13 @@
 //   switches (thread -> thread -> thread), no mm switch.
 // BM_Futex_PingPong/cpus:2: the threads on two CPUs: 4 syscalls, (normally)
 //   4 context switches to and from idle, no mm switch, 2 cross-CPU wake-ups.
+//
+// Perf counters (--counters, bench_util.h's CounterScope) cover the timed
+// loop of both sides: the forked child and the partner thread inherit the
+// counters and are read while they run. Their start-up before the loop and
+// their exit after it are not counted. context-switches counts switches
+// away from these tasks only: 2 per round trip on one CPU and on two (the
+// switches back from idle belong to the idle task).
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
 #include <linux/futex.h>
@@ -149,12 +156,14 @@ void BM_Pipe_ByteRoundTrip(benchmark::State& state) {
     return;
   }
   char byte = 'x';
+  ptilab::bench::CounterScope counters(state);
   for (auto _ : state) {
     if (!write_all(p.fd[1], &byte, 1) || !read_all(p.fd[0], &byte, 1)) {
       state.SkipWithError(errno_message("pipe write/read").c_str());
       break;
     }
   }
+  counters.stop();
   state.counters["syscalls"] = benchmark::Counter(2, benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(BM_Pipe_ByteRoundTrip)->UseRealTime();
@@ -252,6 +261,7 @@ void BM_Pipe_PingPong(benchmark::State& state) {
     }
   }
   std::uint64_t counter = 0;
+  ptilab::bench::CounterScope counters(state);
   for (auto _ : state) {
     ++counter;
     std::uint64_t echoed = 0;
@@ -266,6 +276,7 @@ void BM_Pipe_PingPong(benchmark::State& state) {
       break;
     }
   }
+  counters.stop();
   if (state.error_occurred()) return;  // child killed and reaped on return
   if (const std::string err = child.finish(); !err.empty()) {
     state.SkipWithError(err.c_str());
@@ -360,6 +371,7 @@ void BM_Futex_PingPong(benchmark::State& state) {
     }
   }
   std::uint32_t mine = 0;  // the last value this side saw or wrote
+  ptilab::bench::CounterScope counters(state);
   for (auto _ : state) {
     // 2^31 round trips take far longer than any run: seq never reaches kStop.
     pp.seq.store(mine + 1, std::memory_order_release);
@@ -376,6 +388,7 @@ void BM_Futex_PingPong(benchmark::State& state) {
     }
     mine = v;
   }
+  counters.stop();
   if (state.error_occurred()) return;
   state.counters["syscalls"] = benchmark::Counter(4, benchmark::Counter::kIsIterationInvariantRate);
 }

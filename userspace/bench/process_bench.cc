@@ -21,6 +21,10 @@
 //   wait4) and 125 in the child before the helper's (122 rt_sigaction
 //   resetting signal dispositions, 2 rt_sigprocmask, execve); then the
 //   helper as above.
+//
+// Perf counters (--counters, bench_util.h's CounterScope) include every
+// child whole, from fork to exit, helper included: each is reaped inside
+// its iteration.
 #include <benchmark/benchmark.h>
 #include <signal.h>
 #include <spawn.h>
@@ -59,6 +63,7 @@ const char* find_helper() {
 }
 
 void BM_Process_ForkExitWait(benchmark::State& state) {
+  ptilab::bench::CounterScope counters(state);
   for (auto _ : state) {
     const pid_t pid = fork();
     if (pid < 0) {
@@ -71,6 +76,7 @@ void BM_Process_ForkExitWait(benchmark::State& state) {
       break;
     }
   }
+  counters.stop();
 }
 BENCHMARK(BM_Process_ForkExitWait)->UseRealTime();
 
@@ -91,6 +97,7 @@ void BM_Process_ForkExec(benchmark::State& state) {
   // argv[0] is the path: busybox picks its applet from the base name.
   char* const argv[] = {const_cast<char*>(helper), nullptr};
   char* const envp[] = {nullptr};
+  ptilab::bench::CounterScope counters(state);
   for (auto _ : state) {
     const pid_t pid = fork();
     if (pid < 0) {
@@ -106,6 +113,7 @@ void BM_Process_ForkExec(benchmark::State& state) {
       break;
     }
   }
+  counters.stop();
 }
 BENCHMARK(BM_Process_ForkExec)->UseRealTime();
 
@@ -114,6 +122,7 @@ void BM_Process_PosixSpawn(benchmark::State& state) {
   if (!helper) return;
   char* const argv[] = {const_cast<char*>(helper), nullptr};
   char* const envp[] = {nullptr};
+  ptilab::bench::CounterScope counters(state);
   for (auto _ : state) {
     pid_t pid = -1;
     // glibc reports a failed execve here, and reaps the child itself then.
@@ -126,6 +135,7 @@ void BM_Process_PosixSpawn(benchmark::State& state) {
       break;
     }
   }
+  counters.stop();
 }
 BENCHMARK(BM_Process_PosixSpawn)->UseRealTime();
 

@@ -11,14 +11,18 @@
 #include <cstring>
 #include <string>
 
+#include "bench_util.h"
+
 namespace {
 
 // One kernel entry per iteration. getppid has no vDSO shortcut and glibc
 // does not cache it.
 void BM_Syscall_Null(benchmark::State& state) {
+  ptilab::bench::CounterScope counters(state);
   for (auto _ : state) {
     benchmark::DoNotOptimize(syscall(SYS_getppid));
   }
+  counters.stop();
   state.counters["syscalls"] = benchmark::Counter(1, benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(BM_Syscall_Null)->UseRealTime();
@@ -34,6 +38,7 @@ void BM_Syscall_Mix(benchmark::State& state) {
   }
   // The loop sets umask 022; the process's own umask comes back afterwards.
   const mode_t saved_umask = umask(022);
+  ptilab::bench::CounterScope counters(state);
   for (auto _ : state) {
     const int copy = dup(fd);
     if (copy < 0) {
@@ -46,6 +51,7 @@ void BM_Syscall_Mix(benchmark::State& state) {
     benchmark::DoNotOptimize(getuid());
     benchmark::DoNotOptimize(umask(022));
   }
+  counters.stop();
   umask(saved_umask);
   close(fd);
   state.counters["syscalls"] = benchmark::Counter(5, benchmark::Counter::kIsIterationInvariantRate);

@@ -12,6 +12,7 @@
 #include "atomic_file.h"
 #include "bench_reporter.h"
 #include "error.h"
+#include "perf_counters.h"
 #include "results.h"
 #include "state.h"
 #include "sysinfo.h"
@@ -67,6 +68,12 @@ struct BenchmarkShutdown {
   ~BenchmarkShutdown() { benchmark::Shutdown(); }
 };
 
+// The benchmarks' counter set, for as long as it lives.
+struct ActiveCounters {
+  explicit ActiveCounters(PerfCounterSet* set) { set_active_perf_counters(set); }
+  ~ActiveCounters() { set_active_perf_counters(nullptr); }
+};
+
 }  // namespace
 
 std::vector<std::string> benchmark_flags(const BenchOptions& o, const std::filesystem::path& json_out) {
@@ -120,6 +127,23 @@ int run_bench(const BenchOptions& o, const char* argv0) {
   const Isolation iso = detect_isolation(sources, sys.arch, sys.kernel);
   for (const auto& w : iso.warnings) std::cerr << "ptilab: warning: " << w << "\n";
 
+  // Opened before any benchmark creates a thread or child, so that the
+  // inherited counters cover them. Unknown names fail here (exit 2).
+  std::optional<PerfCounterSet> counters;
+  std::vector<std::string> counted, unsupported;
+  if (!o.counters.empty()) {
+    counters.emplace(o.counters);
+    for (const auto& e : counters->events()) {
+      if (e.supported) {
+        counted.push_back(e.name);
+      } else {
+        unsupported.push_back(e.name);
+        std::cerr << "ptilab: counter " << e.name << ": " << e.reason << "\n";
+      }
+    }
+  }
+  ActiveCounters active(counters && counters->any_supported() ? &*counters : nullptr);
+
   std::error_code ec;
   std::filesystem::create_directories(o.out_dir, ec);
   if (ec) throw Error("cannot create " + o.out_dir.string() + ": " + ec.message());
@@ -146,7 +170,7 @@ int run_bench(const BenchOptions& o, const char* argv0) {
   AtomicFile csv(csv_path);
   std::cout << "ptilab: isolation from " << iso.source << ": " << describe(iso) << std::endl;
 
-  RecordingReporter reporter(console_options(o.passthrough));
+  RecordingReporter reporter(console_options(o.passthrough), counted);
   const std::size_t matched = benchmark::RunSpecifiedBenchmarks(&reporter);
   if (list_only) return 0;  // nothing measured, nothing written
   if (matched == 0) throw Error("no benchmark matches the filter" + (o.filter ? " '" + *o.filter + "'" : std::string()));
@@ -159,9 +183,14 @@ int run_bench(const BenchOptions& o, const char* argv0) {
   if (results.empty()) throw Error("the benchmarks produced no results");
   // Only the CSV: benchmarks.json stays Google Benchmark's raw output.
   for (auto& r : results) r.name += o.name_suffix;
+  auto counter_results = reporter.collector().counter_results();
+  for (auto& c : counter_results) c.benchmark += o.name_suffix;
 
   const RunInfo run = make_run_info(sys, iso, start, o.run_id, o.host, o.accel);
-  csv.write(format_results(make_result_rows(run, results)));
+  auto rows = make_unsupported_counter_rows(run, unsupported);
+  for (const auto& more : {make_result_rows(run, results), make_counter_rows(run, counter_results)})
+    rows.insert(rows.end(), more.begin(), more.end());
+  csv.write(format_results(rows));
 
   // Google Benchmark does not check its writes; a full disk would leave a
   // truncated document. Its JSON always ends with the closing brace.

@@ -22,6 +22,7 @@ struct BenchOptions {
   std::optional<int> repetitions;
   std::optional<double> min_time;  // seconds
   std::string name_suffix;         // appended to every benchmark name in results.csv
+  std::vector<std::string> counters;     // perf events (--counters), as typed
   std::vector<std::string> passthrough;  // after "--", for Google Benchmark
 };
 

@@ -7,6 +7,30 @@
 
 namespace ptilab {
 
+namespace {
+
+struct Summary {
+  double mean = 0, median = 0, stddev = 0;
+};
+
+// Same statistics as Google Benchmark's (sample stddev). v not empty.
+Summary summarize(std::vector<double> v) {
+  Summary s;
+  const double n = static_cast<double>(v.size());
+  double sum = 0;
+  for (double x : v) sum += x;
+  s.mean = sum / n;
+  double sq = 0;
+  for (double x : v) sq += (x - s.mean) * (x - s.mean);
+  s.stddev = v.size() > 1 ? std::sqrt(sq / (n - 1)) : 0;
+  std::sort(v.begin(), v.end());
+  const std::size_t mid = v.size() / 2;
+  s.median = v.size() % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+  return s;
+}
+
+}  // namespace
+
 std::string csv_benchmark_name(const BenchmarkRun& run) {
   benchmark::BenchmarkName name = run.run_name;
   name.time_type.clear();
@@ -40,8 +64,17 @@ void ResultCollector::add(const BenchmarkRun& run) {
     return;
   }
   Entry& e = entry(name);
+  // The perf counters in this run (Google Benchmark has already divided
+  // them by the iterations; its aggregates carry their mean and stddev).
+  const auto counter = [&](const std::string& c) -> std::optional<double> {
+    const auto it = run.counters.find(c);
+    if (it == run.counters.end()) return std::nullopt;
+    return it->second.value;
+  };
   if (run.run_type == BenchmarkRun::RT_Iteration) {
     e.iteration_ns.push_back(real_time_ns(run));
+    for (const auto& c : counter_names_)
+      if (const auto v = counter(c)) e.counters[c].per_iteration.push_back(*v);
     return;
   }
   // Aggregates: "cv" (a percentage) and complexity fits are not wanted.
@@ -49,10 +82,14 @@ void ResultCollector::add(const BenchmarkRun& run) {
   if (run.aggregate_name == "mean") {
     e.mean = real_time_ns(run);
     e.repetitions = run.repetitions;
+    for (const auto& c : counter_names_)
+      if (const auto v = counter(c)) e.counters[c].mean = *v;
   } else if (run.aggregate_name == "median") {
     e.median = real_time_ns(run);
   } else if (run.aggregate_name == "stddev") {
     e.stddev = real_time_ns(run);
+    for (const auto& c : counter_names_)
+      if (const auto v = counter(c)) e.counters[c].stddev = *v;
   }
 }
 
@@ -67,23 +104,44 @@ std::vector<BenchResult> ResultCollector::results() const {
       r.stddev_ns = e.stddev.value_or(0);
       r.repetitions = e.repetitions;
     } else if (!e.iteration_ns.empty()) {
-      // Same statistics as Google Benchmark's (sample stddev).
-      std::vector<double> v = e.iteration_ns;
-      const double n = static_cast<double>(v.size());
-      double sum = 0;
-      for (double x : v) sum += x;
-      r.mean_ns = sum / n;
-      double sq = 0;
-      for (double x : v) sq += (x - r.mean_ns) * (x - r.mean_ns);
-      r.stddev_ns = v.size() > 1 ? std::sqrt(sq / (n - 1)) : 0;
-      std::sort(v.begin(), v.end());
-      const std::size_t mid = v.size() / 2;
-      r.median_ns = v.size() % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
-      r.repetitions = static_cast<std::int64_t>(v.size());
+      const Summary s = summarize(e.iteration_ns);
+      r.mean_ns = s.mean;
+      r.median_ns = s.median;
+      r.stddev_ns = s.stddev;
+      r.repetitions = static_cast<std::int64_t>(e.iteration_ns.size());
     } else {
       continue;
     }
     out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<CounterResult> ResultCollector::counter_results() const {
+  std::vector<CounterResult> out;
+  for (const Entry& e : entries_) {
+    for (const auto& name : counter_names_) {
+      const auto it = e.counters.find(name);
+      if (it == e.counters.end()) continue;
+      const CounterValues& v = it->second;
+      CounterResult c;
+      c.benchmark = e.name;
+      c.event = name;
+      if (e.mean) {  // aggregates exist: use them, as results() does
+        if (!v.mean) continue;
+        c.mean = *v.mean;
+        c.stddev = v.stddev.value_or(0);
+        c.repetitions = e.repetitions;
+      } else if (!v.per_iteration.empty()) {
+        const Summary s = summarize(v.per_iteration);
+        c.mean = s.mean;
+        c.stddev = s.stddev;
+        c.repetitions = static_cast<std::int64_t>(v.per_iteration.size());
+      } else {
+        continue;
+      }
+      out.push_back(std::move(c));
+    }
   }
   return out;
 }

@@ -4,6 +4,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,25 +26,39 @@ double real_time_ns(const BenchmarkRun& run);
 // Turns the runs Google Benchmark reports into one BenchResult per
 // benchmark: from the mean/median/stddev aggregates when there are any,
 // else (a single repetition gets no aggregates) from the iteration runs.
+// The user counters named in counter_names (the perf counters) become
+// CounterResults the same way; the benchmarks' other counters are not
+// collected.
 class ResultCollector {
  public:
+  explicit ResultCollector(std::vector<std::string> counter_names = {}) : counter_names_(std::move(counter_names)) {}
   void add(const BenchmarkRun& run);
   // In the order the benchmarks were first reported.
   std::vector<BenchResult> results() const;
+  // The same order, and per benchmark the order of counter_names. A
+  // counter no run carried (a multiplexed one that never got the PMU) has
+  // no result rather than a zero.
+  std::vector<CounterResult> counter_results() const;
   // "BM_X: message" for every run that failed (SkipWithError).
   const std::vector<std::string>& errors() const { return errors_; }
   // "name: why" of the benchmarks that could not run here (kSkipPrefix).
   const std::vector<std::string>& skipped() const { return skipped_; }
 
  private:
+  struct CounterValues {
+    std::optional<double> mean, stddev;
+    std::vector<double> per_iteration;  // one per iteration run
+  };
   struct Entry {
     std::string name;
     std::optional<double> mean, median, stddev;
     std::int64_t repetitions = 0;
     std::vector<double> iteration_ns;
+    std::map<std::string, CounterValues> counters;
   };
   Entry& entry(const std::string& name);
 
+  std::vector<std::string> counter_names_;
   std::vector<Entry> entries_;
   std::vector<std::string> errors_;
   std::vector<std::string> skipped_;
@@ -52,7 +67,8 @@ class ResultCollector {
 // The display reporter: the normal console table, plus collection.
 class RecordingReporter : public benchmark::ConsoleReporter {
  public:
-  explicit RecordingReporter(OutputOptions options) : ConsoleReporter(options) {}
+  explicit RecordingReporter(OutputOptions options, std::vector<std::string> counter_names = {})
+      : ConsoleReporter(options), collector_(std::move(counter_names)) {}
   void ReportRuns(const std::vector<Run>& runs) override;
   const ResultCollector& collector() const { return collector_; }
 

@@ -13,6 +13,7 @@
 #include "error.h"
 #include "hook_cmd.h"
 #include "merge.h"
+#include "perf_counters.h"
 #include "probe_cmd.h"
 #include "results.h"
 #include "snapshot.h"
@@ -28,6 +29,7 @@ const std::string_view kUsage =
        ptilab compare [--where COL=VAL] [--a-where COL=VAL] [--b-where COL=VAL]
                       [--metric NAME] [--confidence C] [--format table|csv|markdown]
                       [--out FILE] A B
+       ptilab counters [EVENT...]
        ptilab status [--json] [--debugfs DIR]
        ptilab probe [NAME...] [--all] [--iterations N] [--json] [--debugfs DIR]
        ptilab hook extra-cr3 --writes N (--pid PID | -- CMD [ARG...])
@@ -53,6 +55,14 @@ bench   run the microbenchmarks; write DIR/benchmarks.json (Google Benchmark's
                       else the kernel's meltdown sysfs file and /proc/cpuinfo)
   --name-suffix SUFFIX  append SUFFIX to every benchmark name in results.csv
                       (e.g. +extra_cr3=4); benchmarks.json stays raw
+  --counters LIST     perf events to count per iteration, comma-separated:
+                      any name libpfm4 knows (cycles, instructions,
+                      dTLB-load-misses, context-switches, page-faults, ...),
+                      kernel and user mode, ptilab and the threads and
+                      children it creates; results.csv gets one row per
+                      benchmark and event (unit per_op). An event this
+                      machine cannot count is a warning and a not_supported
+                      row, never a zero
 merge   concatenate results CSVs (all with the ptilab header) into OUT.csv
 table   print mean ns per operation per benchmark and configuration, with
         the pti on/off ratio
@@ -68,6 +78,11 @@ compare B against A (each a result directory holding results.csv, or a
   --confidence C      confidence level, 0 < C < 1 (default 0.95)
   --format FORMAT     table (default), csv or markdown
   --out FILE          write there atomically instead of to stdout
+counters
+        whether each perf EVENT (default: cycles, instructions,
+        dTLB-load-misses, iTLB-load-misses, context-switches, page-faults,
+        cpu-migrations) can be counted here, libpfm4's name for it, and why
+        not; exit status 1 if libpfm4 does not know an EVENT
 
 The commands below use the ptilab.ko module's debugfs files
 (--debugfs DIR, default /sys/kernel/debug/ptilab; usually root only).
@@ -205,6 +220,8 @@ BenchOptions parse_bench(const Args& args) {
       o.repetitions = positive_int(name, r.value());
     } else if (name == "--min-time") {
       o.min_time = positive_seconds(name, r.value());
+    } else if (name == "--counters") {
+      o.counters = parse_counter_list(r.value());
     } else {
       unexpected(name);
     }
@@ -445,6 +462,18 @@ CompareOptions parse_compare(const Args& args) {
   return o;
 }
 
+int counters_cmd(const Args& args) {
+  std::vector<std::string> names;
+  OptionReader r(args);
+  while (!r.done()) {
+    const std::string name = r.next();
+    if (name.starts_with("-")) unexpected(name);
+    if (name.empty()) throw UsageError("counters: empty event name");
+    names.push_back(name);
+  }
+  return run_counters_cmd(names);
+}
+
 // Help anywhere before "--" wins over everything else.
 bool wants_help(const Args& args) {
   for (const auto& a : args) {
@@ -484,6 +513,7 @@ int run_cli(int argc, char** argv) {
     if (cmd == "merge") return merge_cmd(args);
     if (cmd == "table") return table_cmd(args);
     if (cmd == "compare") return run_compare(parse_compare(args));
+    if (cmd == "counters") return counters_cmd(args);
     if (cmd == "status") return run_status(parse_status(args));
     if (cmd == "probe") return run_probe_cmd(parse_probe_options(args));
     if (cmd == "hook") return run_hook_cmd(parse_hook(args));

@@ -138,4 +138,33 @@ std::vector<ResultRow> make_result_rows(const RunInfo& run, const std::vector<Be
   return rows;
 }
 
+std::vector<ResultRow> make_counter_rows(const RunInfo& run, const std::vector<CounterResult>& counters) {
+  ResultRow base = make_base_row(run);
+  base.unit = kUnitPerOp;
+  std::vector<ResultRow> rows;
+  for (const auto& c : counters) {
+    ResultRow row = base;
+    row.benchmark = c.benchmark;
+    row.metric = c.event;
+    row.value = format_number(c.mean);
+    row.repetitions = std::to_string(c.repetitions);
+    row.stddev = format_number(c.stddev);
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+std::vector<ResultRow> make_unsupported_counter_rows(const RunInfo& run, const std::vector<std::string>& names) {
+  ResultRow base = make_base_row(run);
+  base.benchmark = std::string(kAnyBenchmark);  // not operator=(string_view): GCC 12 -Wrestrict false positive
+  base.unit = kUnitNotSupported;
+  std::vector<ResultRow> rows;
+  for (const auto& name : names) {
+    ResultRow row = base;
+    row.metric = name;
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
 }  // namespace ptilab

@@ -68,6 +68,10 @@ inline constexpr std::array<ResultColumn, 17> kResultColumns{{
 
 inline constexpr std::string_view kMetricMean = "ns_per_op";
 inline constexpr std::string_view kMetricMedian = "ns_per_op_median";
+// Perf counter rows (metric: the event name as given to --counters).
+inline constexpr std::string_view kUnitPerOp = "per_op";
+inline constexpr std::string_view kUnitNotSupported = "not_supported";
+inline constexpr std::string_view kAnyBenchmark = "*";
 
 // "run_id,timestamp,...,stddev\n"
 std::string results_header();
@@ -98,6 +102,16 @@ struct BenchResult {
   std::int64_t repetitions = 0;
 };
 
+// One benchmark's perf counter (ptilab bench --counters): its count per
+// iteration over the repetitions.
+struct CounterResult {
+  std::string benchmark;  // as BenchResult::name
+  std::string event;      // the event name as given to --counters
+  double mean = 0;
+  double stddev = 0;
+  std::int64_t repetitions = 0;
+};
+
 // What every row of one run shares.
 struct RunInfo {
   std::string run_id;
@@ -119,5 +133,13 @@ ResultRow make_base_row(const RunInfo& run);
 // Two rows per benchmark: ns_per_op (mean, with stddev) and
 // ns_per_op_median (stddev empty).
 std::vector<ResultRow> make_result_rows(const RunInfo& run, const std::vector<BenchResult>& results);
+
+// One row per counter: metric = the event name, value = mean per
+// iteration, unit per_op, with stddev.
+std::vector<ResultRow> make_counter_rows(const RunInfo& run, const std::vector<CounterResult>& counters);
+
+// One row per perf counter this machine cannot count: benchmark "*",
+// metric = the event name, value empty (never a zero), unit not_supported.
+std::vector<ResultRow> make_unsupported_counter_rows(const RunInfo& run, const std::vector<std::string>& names);
 
 }  // namespace ptilab
