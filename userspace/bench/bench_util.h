@@ -2,12 +2,14 @@
 #pragma once
 
 #include <benchmark/benchmark.h>
+#include <sched.h>
 
 #include <cerrno>
 #include <cstring>
 #include <string>
 
 #include "bench_skip.h"
+#include "pinning.h"
 
 namespace ptilab::bench {
 
@@ -19,5 +21,43 @@ inline std::string errno_message(const std::string& what) { return what + ": " +
 inline void skip(benchmark::State& state, const std::string& why) {
   state.SkipWithError((std::string(kSkipPrefix) + why).c_str());
 }
+
+// Pins the calling thread to the CPU `ptilab bench` chose for the
+// single-process benchmarks (--cpu N; the last allowed CPU by default) for
+// as long as it lives, then gives the thread its old mask back; children
+// forked meanwhile inherit the pin. Does nothing with --no-pin. Declare it
+// first in a benchmark function, then: if (!pin.ok()) return;
+class PinToBenchCpu {
+ public:
+  explicit PinToBenchCpu(benchmark::State& state) {
+    const auto cpu = ptilab::bench_cpu();
+    if (!cpu) return;
+    if (sched_getaffinity(0, sizeof saved_, &saved_) != 0) {
+      state.SkipWithError(errno_message("sched_getaffinity").c_str());
+      ok_ = false;
+      return;
+    }
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(*cpu, &one);
+    if (sched_setaffinity(0, sizeof one, &one) != 0) {
+      state.SkipWithError(errno_message("pinning to CPU " + std::to_string(*cpu)).c_str());
+      ok_ = false;
+      return;
+    }
+    pinned_ = true;
+  }
+  PinToBenchCpu(const PinToBenchCpu&) = delete;
+  PinToBenchCpu& operator=(const PinToBenchCpu&) = delete;
+  ~PinToBenchCpu() {
+    if (pinned_) sched_setaffinity(0, sizeof saved_, &saved_);
+  }
+  bool ok() const { return ok_; }
+
+ private:
+  cpu_set_t saved_;
+  bool ok_ = true;
+  bool pinned_ = false;
+};
 
 }  // namespace ptilab::bench
