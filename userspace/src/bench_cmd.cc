@@ -226,7 +226,7 @@ int run_bench(const BenchOptions& o, const char* argv0) {
   if (raw.find_last_not_of(" \n") == std::string::npos || raw[raw.find_last_not_of(" \n")] != '}')
     throw Error("Google Benchmark wrote an incomplete " + json_path.string());
 
-  // Both files are complete on disk before either replaces an older one.
+  // All three files are complete on disk before any replaces an older one.
   json.sync();
   csv.sync();
   warnings_file.sync();
