@@ -12,12 +12,14 @@ KDIR ?=
 BUILD := build
 space := $(subst ,, )
 
-.PHONY: all help deps kernel module userspace vm-bench test clean
+.PHONY: all help deps kernel module userspace vm-bench bench test clean
 
 all: module userspace
 
 help:
 	@echo "make vm-bench   boot Debian's kernel with each isolation configuration, benchmark, write results/<run-id>/"
+	@echo "make bench      benchmark this machine's running kernel (module if loadable), write results/<run-id>/"
+	@echo "                (BENCH_ARGS=\"--quick --filter REGEX\": options of scripts/bench)"
 	@echo "make test       unit tests and VM tests (boots pti=on and pti=off)"
 	@echo "make deps       install the Debian packages ptilab needs (scripts/deps)"
 	@echo "make kernel     fetch Debian's kernel and headers for KSERIES=$(KSERIES) into the cache"
@@ -58,6 +60,12 @@ userspace: deps
 
 vm-bench: module userspace
 	@scripts/vm-bench --kseries $(KSERIES)
+
+# The running kernel, no VM: scripts/bench builds and loads the module
+# itself when this kernel allows it.
+BENCH_ARGS ?=
+bench: userspace
+	@scripts/bench $(BENCH_ARGS)
 
 # The VM tests boot every series in TEST_KSERIES, so build a module for each.
 TEST_KSERIES ?= 6.1 6.12

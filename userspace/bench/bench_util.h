@@ -2,6 +2,7 @@
 #pragma once
 
 #include <benchmark/benchmark.h>
+#include <sched.h>
 
 #include <cerrno>
 #include <cstring>
@@ -9,6 +10,7 @@
 
 #include "bench_skip.h"
 #include "perf_counters.h"
+#include "pinning.h"
 
 namespace ptilab::bench {
 
@@ -58,6 +60,44 @@ class CounterScope {
   ptilab::PerfCounterSet* set_;
   ptilab::CounterReading start_;
   std::string error_;
+};
+
+// Pins the calling thread to the CPU `ptilab bench` chose for the
+// single-process benchmarks (--cpu N; the last allowed CPU by default) for
+// as long as it lives, then gives the thread its old mask back; children
+// forked meanwhile inherit the pin. Does nothing with --no-pin. Declare it
+// first in a benchmark function, then: if (!pin.ok()) return;
+class PinToBenchCpu {
+ public:
+  explicit PinToBenchCpu(benchmark::State& state) {
+    const auto cpu = ptilab::bench_cpu();
+    if (!cpu) return;
+    if (sched_getaffinity(0, sizeof saved_, &saved_) != 0) {
+      state.SkipWithError(errno_message("sched_getaffinity").c_str());
+      ok_ = false;
+      return;
+    }
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(*cpu, &one);
+    if (sched_setaffinity(0, sizeof one, &one) != 0) {
+      state.SkipWithError(errno_message("pinning to CPU " + std::to_string(*cpu)).c_str());
+      ok_ = false;
+      return;
+    }
+    pinned_ = true;
+  }
+  PinToBenchCpu(const PinToBenchCpu&) = delete;
+  PinToBenchCpu& operator=(const PinToBenchCpu&) = delete;
+  ~PinToBenchCpu() {
+    if (pinned_) sched_setaffinity(0, sizeof saved_, &saved_);
+  }
+  bool ok() const { return ok_; }
+
+ private:
+  cpu_set_t saved_;
+  bool ok_ = true;
+  bool pinned_ = false;
 };
 
 }  // namespace ptilab::bench

@@ -44,6 +44,8 @@ bool page_size_ok(benchmark::State& state) {
 }
 
 void BM_PageFault_Touch(benchmark::State& state) {
+  ptilab::bench::PinToBenchCpu pin(state);
+  if (!pin.ok()) return;
   if (!page_size_ok(state)) return;
   const std::size_t pages = static_cast<std::size_t>(state.range(0));
   const std::size_t bytes = pages * kPage;
@@ -77,6 +79,8 @@ struct Mapping {
 };
 
 void BM_TLB_Sweep(benchmark::State& state) {
+  ptilab::bench::PinToBenchCpu pin(state);
+  if (!pin.ok()) return;
   if (!page_size_ok(state)) return;
   const std::size_t pages = static_cast<std::size_t>(state.range(0));
   Mapping m;

@@ -6,9 +6,10 @@
 //   thread: 2 syscalls (write, read), no context switch, no mm switch.
 // BM_Pipe_PingPong/cpus:1: UnixBench "context1": the parent writes a counter
 //   to pipe A, a forked child reads it and writes it back on pipe B, the
-//   parent reads and checks it. Both processes pinned to one CPU: 4 syscalls
-//   (2 write, 2 read) and 2 context switches (parent -> child -> parent),
-//   each an mm switch (CR3 write).
+//   parent reads and checks it. Both processes pinned to one CPU (that of
+//   `ptilab bench --cpu`, else the first allowed one): 4 syscalls (2 write,
+//   2 read) and 2 context switches (parent -> child -> parent), each an mm
+//   switch (CR3 write).
 // BM_Pipe_PingPong/cpus:2: the same with the two processes pinned to two
 //   different CPUs: 4 syscalls; each process sleeps and is woken on its own
 //   CPU, so (normally) each CPU switches to its idle task and back once: 4
@@ -37,6 +38,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdint>
@@ -113,6 +115,12 @@ class PinSelf {
   // first for this thread.
   std::string pin(int ncpus, std::vector<int>& cpus) {
     if (!allowed_cpus(cpus, saved_)) return errno_message("sched_getaffinity");
+    // The benchmark thread on the CPU the single-process benchmarks use
+    // (ptilab bench --cpu), the partner (cpus:2) on another.
+    if (const auto first = ptilab::bench_cpu()) {
+      const auto it = std::find(cpus.begin(), cpus.end(), *first);
+      if (it != cpus.end()) std::rotate(cpus.begin(), it, it + 1);
+    }
     if (static_cast<int>(cpus.size()) < ncpus)
       return std::string(ptilab::kSkipPrefix) + "needs " + std::to_string(ncpus) + " CPUs, only " +
              std::to_string(cpus.size()) + " allowed";
@@ -150,6 +158,8 @@ class IgnoreSigpipe {
 };
 
 void BM_Pipe_ByteRoundTrip(benchmark::State& state) {
+  ptilab::bench::PinToBenchCpu pin(state);
+  if (!pin.ok()) return;
   Pipe p;
   if (!p.open()) {
     state.SkipWithError(errno_message("pipe2").c_str());

@@ -6,8 +6,9 @@
 //   set_robust_list and exit_group in the child; plus copy-on-write page
 //   faults in both for the pages each writes after fork. One mm created (a
 //   copy of ptilab's) and torn down. Context switches: parent -> child ->
-//   parent when they share a CPU, each an mm switch; when the child runs on
-//   the other CPU, the parent's CPU idles in wait4 instead (no mm switch).
+//   parent, each an mm switch: `ptilab bench` pins these benchmarks to one
+//   CPU and the child inherits the pin (with --no-pin the child may run on
+//   another CPU while the parent's idles in wait4: no mm switch then).
 // BM_Process_ForkExec: the same, but the child execve()s /bin/true (else
 //   /usr/bin/true; the label says which) instead of exiting: 5 syscalls of
 //   ours (clone, wait4, set_robust_list, execve, exit_group), a second mm
@@ -63,6 +64,8 @@ const char* find_helper() {
 }
 
 void BM_Process_ForkExitWait(benchmark::State& state) {
+  ptilab::bench::PinToBenchCpu pin(state);
+  if (!pin.ok()) return;
   ptilab::bench::CounterScope counters(state);
   for (auto _ : state) {
     const pid_t pid = fork();
@@ -92,6 +95,8 @@ const char* helper_or_skip(benchmark::State& state) {
 }
 
 void BM_Process_ForkExec(benchmark::State& state) {
+  ptilab::bench::PinToBenchCpu pin(state);
+  if (!pin.ok()) return;
   const char* const helper = helper_or_skip(state);
   if (!helper) return;
   // argv[0] is the path: busybox picks its applet from the base name.
@@ -118,6 +123,8 @@ void BM_Process_ForkExec(benchmark::State& state) {
 BENCHMARK(BM_Process_ForkExec)->UseRealTime();
 
 void BM_Process_PosixSpawn(benchmark::State& state) {
+  ptilab::bench::PinToBenchCpu pin(state);
+  if (!pin.ok()) return;
   const char* const helper = helper_or_skip(state);
   if (!helper) return;
   char* const argv[] = {const_cast<char*>(helper), nullptr};

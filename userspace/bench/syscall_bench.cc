@@ -1,6 +1,7 @@
 // System call microbenchmarks: every kernel entry and exit pays for PTI
 // (two CR3 writes) and nothing else here switches context or mm, so these
-// are where the cost of isolation shows most directly.
+// are where the cost of isolation shows most directly. Like every
+// single-process benchmark they run pinned to one CPU (PinToBenchCpu).
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -18,6 +19,8 @@ namespace {
 // One kernel entry per iteration. getppid has no vDSO shortcut and glibc
 // does not cache it.
 void BM_Syscall_Null(benchmark::State& state) {
+  ptilab::bench::PinToBenchCpu pin(state);
+  if (!pin.ok()) return;
   ptilab::bench::CounterScope counters(state);
   for (auto _ : state) {
     benchmark::DoNotOptimize(syscall(SYS_getppid));
@@ -29,6 +32,8 @@ BENCHMARK(BM_Syscall_Null)->UseRealTime();
 
 // UnixBench's "syscall" loop: close(dup(fd)), getpid, getuid, umask.
 void BM_Syscall_Mix(benchmark::State& state) {
+  ptilab::bench::PinToBenchCpu pin(state);
+  if (!pin.ok()) return;
   // "/" exists in every guest, even one without /dev; dup/close do not
   // depend on what the descriptor refers to.
   const int fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);

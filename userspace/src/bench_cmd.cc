@@ -13,6 +13,8 @@
 #include "bench_reporter.h"
 #include "error.h"
 #include "perf_counters.h"
+#include "noise.h"
+#include "pinning.h"
 #include "results.h"
 #include "state.h"
 #include "sysinfo.h"
@@ -76,6 +78,21 @@ struct ActiveCounters {
 
 }  // namespace
 
+std::string filter_regex(std::string_view filter) {
+  std::string out;
+  for (std::size_t i = 0; i < filter.size(); ++i) {
+    if (filter[i] == '\\' && i + 1 < filter.size()) {
+      out += filter.substr(i, 2);
+      ++i;
+    } else if (filter[i] == '$') {
+      out += "(/real_time)?$";
+    } else {
+      out += filter[i];
+    }
+  }
+  return out;
+}
+
 std::vector<std::string> benchmark_flags(const BenchOptions& o, const std::filesystem::path& json_out) {
   for (const auto& a : o.passthrough)
     if (a == "--benchmark_out" || a.starts_with("--benchmark_out=") || a.starts_with("--benchmark_out_format"))
@@ -87,11 +104,12 @@ std::vector<std::string> benchmark_flags(const BenchOptions& o, const std::files
       "--benchmark_repetitions=" + std::to_string(repetitions),
       // Google Benchmark 1.7 takes plain seconds (no "s" suffix).
       "--benchmark_min_time=" + format_number(min_time),
+      "--benchmark_min_warmup_time=" + format_number(o.quick ? kQuickWarmupTime : kDefaultWarmupTime),
       // The console shows mean/median/stddev; benchmarks.json keeps every
       // repetition.
       "--benchmark_display_aggregates_only=true",
   };
-  if (o.filter) flags.push_back("--benchmark_filter=" + *o.filter);
+  if (o.filter) flags.push_back("--benchmark_filter=" + filter_regex(*o.filter));
   flags.insert(flags.end(), o.passthrough.begin(), o.passthrough.end());
   flags.push_back("--benchmark_out=" + json_out.string());
   flags.push_back("--benchmark_out_format=json");
@@ -125,7 +143,24 @@ int run_bench(const BenchOptions& o, const char* argv0) {
   StateSources sources;
   sources.state_file = o.state_file;
   const Isolation iso = detect_isolation(sources, sys.arch, sys.kernel);
-  for (const auto& w : iso.warnings) std::cerr << "ptilab: warning: " << w << "\n";
+  std::vector<std::string> warnings;
+  const auto warn = [&warnings](const NoiseReport& report) {
+    for (const auto& n : report.notes) std::cerr << "ptilab: note: " << n << "\n";
+    for (const auto& w : report.warnings) {
+      std::cerr << "ptilab: warning: " << w << "\n";
+      warnings.push_back(w);
+    }
+  };
+  warn(NoiseReport{iso.warnings, {}});
+
+  const std::vector<int> allowed = allowed_cpus();
+  std::optional<int> pin_cpu;
+  if (o.pin) {
+    pin_cpu = o.cpu ? o.cpu : default_bench_cpu(allowed);
+    if (o.cpu && std::find(allowed.begin(), allowed.end(), *o.cpu) == allowed.end())
+      throw Error("--cpu " + std::to_string(*o.cpu) + ": not one of the CPUs this process may use (" +
+                  cpu_list(allowed) + ")");
+  }
 
   // Opened before any benchmark creates a thread or child, so that the
   // inherited counters cover them. Unknown names fail here (exit 2).
@@ -168,7 +203,19 @@ int run_bench(const BenchOptions& o, const char* argv0) {
 
   AtomicFile json(json_path, json_temp);
   AtomicFile csv(csv_path);
+  AtomicFile warnings_file(o.out_dir / "warnings.txt");
   std::cout << "ptilab: isolation from " << iso.source << ": " << describe(iso) << std::endl;
+  if (!list_only) {
+    NoiseReport before;
+    check_governors("/sys/devices/system/cpu", allowed, before);
+    const long online = sysconf(_SC_NPROCESSORS_ONLN);
+    sample_busy("/proc", kBusySampleSeconds, online > 0 ? static_cast<int>(online) : 1, before);
+    warn(before);
+  }
+  set_bench_cpu(pin_cpu);
+  std::cout << "ptilab: single-process benchmarks "
+            << (pin_cpu ? "pinned to CPU " + std::to_string(*pin_cpu) : std::string("not pinned (--no-pin)"))
+            << std::endl;
 
   RecordingReporter reporter(console_options(o.passthrough), counted);
   const std::size_t matched = benchmark::RunSpecifiedBenchmarks(&reporter);
@@ -186,11 +233,19 @@ int run_bench(const BenchOptions& o, const char* argv0) {
   auto counter_results = reporter.collector().counter_results();
   for (auto& c : counter_results) c.benchmark += o.name_suffix;
 
+  NoiseReport after;
+  check_cv(results, after);
+  warn(after);
+
   const RunInfo run = make_run_info(sys, iso, start, o.run_id, o.host, o.accel);
   auto rows = make_unsupported_counter_rows(run, unsupported);
-  for (const auto& more : {make_result_rows(run, results), make_counter_rows(run, counter_results)})
-    rows.insert(rows.end(), more.begin(), more.end());
+  for (const auto& r : results) {
+    for (auto& row : make_result_rows(run, {r})) rows.push_back(std::move(row));
+    if (auto cv = make_cv_row(run, r)) rows.push_back(std::move(*cv));
+  }
+  for (auto& row : make_counter_rows(run, counter_results)) rows.push_back(std::move(row));
   csv.write(format_results(rows));
+  warnings_file.write(format_warnings(warnings));
 
   // Google Benchmark does not check its writes; a full disk would leave a
   // truncated document. Its JSON always ends with the closing brace.
@@ -198,12 +253,16 @@ int run_bench(const BenchOptions& o, const char* argv0) {
   if (raw.find_last_not_of(" \n") == std::string::npos || raw[raw.find_last_not_of(" \n")] != '}')
     throw Error("Google Benchmark wrote an incomplete " + json_path.string());
 
-  // Both files are complete on disk before either replaces an older one.
+  // All three files are complete on disk before any replaces an older one.
   json.sync();
   csv.sync();
+  warnings_file.sync();
   json.commit();
   csv.commit();
-  std::cout << "ptilab: wrote " << json_path.string() << " and " << csv_path.string() << std::endl;
+  warnings_file.commit();
+  std::cout << "ptilab: wrote " << json_path.string() << ", " << csv_path.string() << " and "
+            << warnings_file.target().string() << " (" << warnings.size() << " warning"
+            << (warnings.size() == 1 ? "" : "s") << ")" << std::endl;
   return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ptilab {
@@ -23,13 +24,31 @@ struct BenchOptions {
   std::optional<double> min_time;  // seconds
   std::string name_suffix;         // appended to every benchmark name in results.csv
   std::vector<std::string> counters;     // perf events (--counters), as typed
+  // The CPU the single-process benchmarks pin themselves to (pinning.h);
+  // default: the last allowed one. pin = false (--no-pin): none.
+  std::optional<int> cpu;
+  bool pin = true;
   std::vector<std::string> passthrough;  // after "--", for Google Benchmark
 };
 
+// A full run of every benchmark stays under a minute on a 2-CPU machine
+// (Google Benchmark runs each repetition up to 1.4 times min_time).
 inline constexpr int kDefaultRepetitions = 5;
-inline constexpr double kDefaultMinTime = 0.5;
+inline constexpr double kDefaultMinTime = 0.15;
 inline constexpr int kQuickRepetitions = 3;
 inline constexpr double kQuickMinTime = 0.1;
+// Google Benchmark runs each benchmark this long, unmeasured, before its
+// first repetition: caches, TLB, page tables and the CPU's clock settle.
+inline constexpr double kDefaultWarmupTime = 0.1;
+inline constexpr double kQuickWarmupTime = 0.02;
+// How long the busy-machine check samples /proc/stat before the run.
+inline constexpr double kBusySampleSeconds = 0.2;
+
+// --filter as Google Benchmark must see it: it matches the full name,
+// "BM_Syscall_Null/real_time", while results.csv and the user say
+// "BM_Syscall_Null"; so every end anchor "$" (not "\$") also accepts the
+// "/real_time" suffix, and '^BM_Syscall_Null$' selects that benchmark.
+std::string filter_regex(std::string_view filter);
 
 // Google Benchmark's flags (without argv[0]) for these options: ours, then
 // the pass-through ones (which may override ours), then --benchmark_out

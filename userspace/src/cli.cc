@@ -40,12 +40,18 @@ const std::string_view kUsage =
                        [--probes] [--iterations N] [--audit] [--debugfs DIR]
        ptilab help
 
-bench   run the microbenchmarks; write DIR/benchmarks.json (Google Benchmark's
-        JSON, the raw output) and DIR/results.csv
-  --quick             3 repetitions of at least 0.1 s each (for emulated VMs)
+bench   run the benchmarks; write DIR/benchmarks.json (Google Benchmark's
+        JSON, the raw output), DIR/results.csv and DIR/warnings.txt (noise:
+        CPU governor, busy machine, CV over 5%; empty if none)
+  --quick             3 repetitions of at least 0.1 s each, 0.02 s warm-up
+                      (for emulated VMs)
   --repetitions N     repetitions per benchmark (default 5)
-  --min-time SECONDS  minimum time per repetition (default 0.5)
-  --filter REGEX      run only the benchmarks matching REGEX
+  --min-time SECONDS  minimum time per repetition (default 0.15; warm-up 0.1)
+  --cpu N             pin the single-process benchmarks to CPU N (default:
+                      the last CPU this process may use)
+  --no-pin            do not pin them
+  --filter REGEX      run only the benchmarks matching REGEX (names as in
+                      results.csv: '^BM_Syscall_Null$' works)
   --out DIR           output directory, created if missing (default .)
   --run-id ID         run id (default YYYYmmddTHHMMSSZ-HOSTNAME, UTC)
   --host NAME         host column (default: this machine's host name)
@@ -192,6 +198,9 @@ double positive_seconds(const std::string& option, const std::string& text) {
   return *v;
 }
 
+// CPU numbers fit a cpu_set_t (CPU_SETSIZE).
+constexpr int kMaxCpu = 1023;
+
 BenchOptions parse_bench(const Args& args) {
   BenchOptions o;
   OptionReader r(args);
@@ -222,10 +231,16 @@ BenchOptions parse_bench(const Args& args) {
       o.min_time = positive_seconds(name, r.value());
     } else if (name == "--counters") {
       o.counters = parse_counter_list(r.value());
+    } else if (name == "--cpu") {
+      o.cpu = int_in_range(name, r.value(), 0, kMaxCpu);
+    } else if (name == "--no-pin") {
+      r.no_value();
+      o.pin = false;
     } else {
       unexpected(name);
     }
   }
+  if (o.cpu && !o.pin) throw UsageError("--cpu and --no-pin contradict each other");
   return o;
 }
 

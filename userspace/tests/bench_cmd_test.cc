@@ -11,8 +11,9 @@ using Flags = std::vector<std::string>;
 
 TEST(BenchFlags, Defaults) {
   EXPECT_EQ(benchmark_flags(BenchOptions{}, "out/.b.json.tmp-1"),
-            (Flags{"--benchmark_repetitions=5", "--benchmark_min_time=0.5", "--benchmark_display_aggregates_only=true",
-                   "--benchmark_out=out/.b.json.tmp-1", "--benchmark_out_format=json"}));
+            (Flags{"--benchmark_repetitions=5", "--benchmark_min_time=0.15", "--benchmark_min_warmup_time=0.1",
+                   "--benchmark_display_aggregates_only=true", "--benchmark_out=out/.b.json.tmp-1",
+                   "--benchmark_out_format=json"}));
 }
 
 TEST(BenchFlags, QuickAndExplicitOverrides) {
@@ -21,6 +22,7 @@ TEST(BenchFlags, QuickAndExplicitOverrides) {
   auto flags = benchmark_flags(o, "j");
   EXPECT_EQ(flags[0], "--benchmark_repetitions=3");
   EXPECT_EQ(flags[1], "--benchmark_min_time=0.1");
+  EXPECT_EQ(flags[2], "--benchmark_min_warmup_time=0.02");
 
   o.repetitions = 7;
   o.min_time = 0.25;
@@ -28,18 +30,30 @@ TEST(BenchFlags, QuickAndExplicitOverrides) {
   flags = benchmark_flags(o, "j");
   EXPECT_EQ(flags[0], "--benchmark_repetitions=7");
   EXPECT_EQ(flags[1], "--benchmark_min_time=0.25");
-  EXPECT_EQ(flags[3], "--benchmark_filter=BM_Syscall_.*");
+  EXPECT_EQ(flags[4], "--benchmark_filter=BM_Syscall_.*");
+}
+
+// Google Benchmark matches "BM_X/real_time"; the user means "BM_X".
+TEST(BenchFlags, EndAnchorsAlsoAcceptTheRealTimeSuffix) {
+  EXPECT_EQ(filter_regex("^BM_Syscall_Null$"), "^BM_Syscall_Null(/real_time)?$");
+  EXPECT_EQ(filter_regex("^BM_A$|^BM_B/cpus:1$"), "^BM_A(/real_time)?$|^BM_B/cpus:1(/real_time)?$");
+  EXPECT_EQ(filter_regex("BM_Syscall_"), "BM_Syscall_");
+  EXPECT_EQ(filter_regex("cost\\$"), "cost\\$");  // an escaped dollar is a dollar
+  EXPECT_EQ(filter_regex("-Macro"), "-Macro");
+  BenchOptions o;
+  o.filter = "^BM_Syscall_Null$";
+  EXPECT_EQ(benchmark_flags(o, "j")[4], "--benchmark_filter=^BM_Syscall_Null(/real_time)?$");
 }
 
 TEST(BenchFlags, PassThroughComesAfterOursButBeforeTheOutputFile) {
   BenchOptions o;
   o.passthrough = {"--benchmark_repetitions=1", "--v=2"};
   const auto flags = benchmark_flags(o, "j");
-  ASSERT_EQ(flags.size(), 7u);
-  EXPECT_EQ(flags[3], "--benchmark_repetitions=1");
-  EXPECT_EQ(flags[4], "--v=2");
-  EXPECT_EQ(flags[5], "--benchmark_out=j");
-  EXPECT_EQ(flags[6], "--benchmark_out_format=json");
+  ASSERT_EQ(flags.size(), 8u);
+  EXPECT_EQ(flags[4], "--benchmark_repetitions=1");
+  EXPECT_EQ(flags[5], "--v=2");
+  EXPECT_EQ(flags[6], "--benchmark_out=j");
+  EXPECT_EQ(flags[7], "--benchmark_out_format=json");
 }
 
 TEST(BenchFlags, PassThroughMayNotRedirectTheOutput) {

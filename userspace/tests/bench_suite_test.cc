@@ -1,12 +1,16 @@
 // Runs every benchmark of bench/ (but the system call ones, which
-// cli_test covers) once, briefly, through the real ptilab binary: each
-// must set up, run and clean up without an error.
+// cli_test covers, and the slow macro workloads, run one by one below)
+// once, briefly, through the real ptilab binary: each must set up, run and
+// clean up without an error.
 #include <gtest/gtest.h>
 #include <sched.h>
 #include <unistd.h>
 
+#include <cstdlib>
+#include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "results.h"
@@ -43,7 +47,7 @@ TEST(BenchSuite, EveryBenchmarkRunsCleanly) {
     std::string skip;
     if (!two_cpus) skip += "cpus:2";
     if (!helper) skip += std::string(skip.empty() ? "" : "|") + "Process_(ForkExec|PosixSpawn)";
-    filter = "-(BM_Syscall_|" + skip + ")";
+    filter = "-(BM_Syscall_|BM_Macro_|" + skip + ")";
   }
 
   TempDir dir;
@@ -53,6 +57,87 @@ TEST(BenchSuite, EveryBenchmarkRunsCleanly) {
   std::set<std::string> names;
   for (const auto& r : read_results(dir / "out" / "results.csv")) names.insert(r.benchmark);
   EXPECT_EQ(names, expected);
+}
+
+bool in_path(const std::string& tool) {
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/bin:/bin";
+  for (std::size_t start = 0;;) {
+    const auto end = dirs.find(':', start);
+    const std::string dir = dirs.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (!dir.empty() && access((dir + "/" + tool).c_str(), X_OK) == 0) return true;
+    if (end == std::string::npos) return false;
+    start = end + 1;
+  }
+}
+
+// One macro benchmark, one repetition: its row when it can run here, else
+// a skip that names what is missing (and no row).
+void expect_macro_row(const std::string& name, const std::vector<std::string>& tools) {
+  bool can_run = true;
+  for (const auto& t : tools) can_run = can_run && in_path(t);
+  TempDir dir;
+  const auto o = run_ptilab({"bench", "--filter", "^" + name + "$", "--repetitions", "1", "--min-time", "0.01", "--out",
+                             dir.path().string(), "--", "--benchmark_min_warmup_time=0"});
+  if (!can_run) {
+    // Nothing measured: no results, and the skip says why.
+    EXPECT_EQ(o.status, 1) << o.err;
+    EXPECT_NE(o.err.find("ptilab: skipped " + name + ": no '"), std::string::npos) << o.err;
+    return;
+  }
+  ASSERT_EQ(o.status, 0) << o.err;
+  const auto rows = read_results(dir / "results.csv");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].benchmark, name);
+  EXPECT_EQ(rows[0].metric, "ns_per_op");
+  const auto v = parse_number(rows[0].value);
+  ASSERT_TRUE(v) << rows[0].value;
+  EXPECT_GT(*v, 0);
+}
+
+TEST(BenchSuite, MacroShellScriptRuns) {
+  expect_macro_row("BM_Macro_ShellScript/concurrency:1", {"sh", "sort", "od", "grep", "tee", "wc", "rm"});
+}
+
+TEST(BenchSuite, MacroShellScriptEightCopiesRun) {
+  expect_macro_row("BM_Macro_ShellScript/concurrency:8", {"sh", "sort", "od", "grep", "tee", "wc", "rm"});
+}
+
+TEST(BenchSuite, MacroMakeJ4RunsOrSkips) { expect_macro_row("BM_Macro_MakeJ4", {"make", "cc"}); }
+
+// PATH set for the children this test starts, restored afterwards.
+class ScopedPath {
+ public:
+  explicit ScopedPath(const std::string& value) {
+    if (const char* old = std::getenv("PATH")) old_ = old;
+    setenv("PATH", value.c_str(), 1);
+  }
+  ~ScopedPath() {
+    if (old_)
+      setenv("PATH", old_->c_str(), 1);
+    else
+      unsetenv("PATH");
+  }
+
+ private:
+  std::optional<std::string> old_;
+};
+
+// Where the tools are missing (the VM has no compiler), the macro
+// benchmarks skip and say what is missing; the run fails only because
+// nothing at all was measured.
+TEST(BenchSuite, MacroBenchmarksSkipWithoutTheirTools) {
+  TempDir empty;
+  ScopedPath path(empty.path().string());
+  for (const auto& [name, missing] : {std::pair<std::string, std::string>{"BM_Macro_MakeJ4", "make"},
+                                      {"BM_Macro_ShellScript/concurrency:1", "sort"}}) {
+    TempDir dir;
+    const auto o = run_ptilab({"bench", "--filter", "^" + name + "$", "--repetitions", "1", "--min-time", "0.01",
+                               "--out", dir.path().string()});
+    EXPECT_EQ(o.status, 1) << o.err;
+    EXPECT_NE(o.err.find("ptilab: skipped " + name + ": no '" + missing + "' in PATH"), std::string::npos) << o.err;
+    EXPECT_NE(o.err.find("ptilab: the benchmarks produced no results"), std::string::npos) << o.err;
+  }
 }
 
 }  // namespace

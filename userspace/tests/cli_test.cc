@@ -1,6 +1,7 @@
 // Runs the real ptilab binary (PTILAB_BINARY, set by CMake).
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <spawn.h>
 #include <sys/wait.h>
 
@@ -50,6 +51,11 @@ TEST(Cli, BadOptionsAreUsageErrors) {
       {"bench", "--quick=yes", "--out", out},
       {"bench", "--host=", "--out", out},
       {"bench", "stray", "--out", out},
+      {"bench", "--cpu", "-1", "--out", out},
+      {"bench", "--cpu", "1024", "--out", out},
+      {"bench", "--cpu", "one", "--out", out},
+      {"bench", "--cpu", "0", "--no-pin", "--out", out},
+      {"bench", "--no-pin=yes", "--out", out},
       {"merge", "a.csv"},
       {"merge", "-o", (dir / "m.csv").string()},
       {"merge", "-o"},
@@ -138,11 +144,11 @@ TEST(Cli, BenchSmoke) {
                              "tcg", "--run-id", "run-1"});
   ASSERT_EQ(o.status, 0) << o.err;
   EXPECT_NE(o.out.find("BM_Syscall_Null"), std::string::npos) << o.out;  // the console table
-  // Both files, and no temporary file left over.
-  ASSERT_EQ(testing::dir_entries(out), (std::set<std::string>{"benchmarks.json", "results.csv"}));
+  // The three files, and no temporary file left over.
+  ASSERT_EQ(testing::dir_entries(out), (std::set<std::string>{"benchmarks.json", "results.csv", "warnings.txt"}));
 
   const auto rows = read_results(out / "results.csv");
-  ASSERT_EQ(rows.size(), 2u);
+  ASSERT_EQ(rows.size(), 3u);
   for (const auto& r : rows) {
     EXPECT_EQ(r.benchmark, "BM_Syscall_Null");
     EXPECT_EQ(r.run_id, "run-1");
@@ -151,7 +157,7 @@ TEST(Cli, BenchSmoke) {
     EXPECT_EQ(r.pti, "on");  // from the state file
     EXPECT_EQ(r.pcid, "off");
     EXPECT_EQ(r.repetitions, "2");
-    EXPECT_EQ(r.unit, "ns");
+    EXPECT_EQ(r.unit, r.metric == "ns_per_op_cv" ? "%" : "ns");
     EXPECT_EQ(r.timestamp.size(), 20u) << r.timestamp;
     const auto v = parse_number(r.value);
     ASSERT_TRUE(v) << r.value;
@@ -161,6 +167,20 @@ TEST(Cli, BenchSmoke) {
   EXPECT_TRUE(parse_number(rows[0].stddev)) << rows[0].stddev;
   EXPECT_EQ(rows[1].metric, "ns_per_op_median");
   EXPECT_EQ(rows[1].stddev, "");
+  // The CV row agrees with the mean row's own numbers.
+  EXPECT_EQ(rows[2].metric, "ns_per_op_cv");
+  EXPECT_EQ(rows[2].stddev, "");
+  EXPECT_NEAR(*parse_number(rows[2].value), 100 * *parse_number(rows[0].stddev) / *parse_number(rows[0].value), 1e-5);
+  // Every warning printed is saved, one per line, and nothing else is.
+  std::string printed;
+  for (std::size_t at = 0; (at = o.err.find("ptilab: warning: ", at)) != std::string::npos;) {
+    at += std::string_view("ptilab: warning: ").size();
+    const auto end = o.err.find('\n', at);
+    printed += o.err.substr(at, end - at + 1);
+  }
+  EXPECT_EQ(slurp(out / "warnings.txt"), printed) << o.err;
+  // The single-process benchmarks say where they ran.
+  EXPECT_NE(o.out.find("ptilab: single-process benchmarks pinned to CPU "), std::string::npos) << o.out;
 
   // The raw JSON is Google Benchmark's, complete, with every repetition.
   const auto json = nlohmann::json::parse(slurp(out / "benchmarks.json"));
@@ -177,6 +197,34 @@ TEST(Cli, BenchSmoke) {
   EXPECT_EQ(iterations, 2);
   // Collected in process, not parsed back, yet the same number.
   EXPECT_NEAR(*parse_number(rows[0].value), json_mean, json_mean * 1e-6);
+}
+
+TEST(Cli, BenchCpuOutsideTheAllowedSetFailsBeforeWriting) {
+  TempDir dir;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  ASSERT_EQ(sched_getaffinity(0, sizeof set, &set), 0);
+  int forbidden = 0;
+  while (forbidden < CPU_SETSIZE && CPU_ISSET(forbidden, &set)) ++forbidden;
+  ASSERT_LT(forbidden, 1024);
+  const auto out = dir / "out";
+  const auto o = run_ptilab({"bench", "--filter", "BM_Syscall_Null", "--cpu", std::to_string(forbidden), "--out",
+                             out.string()});
+  EXPECT_EQ(o.status, 1) << o.err;
+  EXPECT_NE(o.err.find("--cpu " + std::to_string(forbidden) + ": not one of the CPUs"), std::string::npos) << o.err;
+  EXPECT_FALSE(std::filesystem::exists(out));
+}
+
+TEST(Cli, BenchNoPinSaysSo) {
+  TempDir dir;
+  const auto o = run_ptilab({"bench", "--filter", "^BM_Syscall_Null$", "--no-pin", "--repetitions", "1",
+                             "--min-time", "0.01", "--out", dir.path().string()});
+  ASSERT_EQ(o.status, 0) << o.err;
+  EXPECT_NE(o.out.find("ptilab: single-process benchmarks not pinned (--no-pin)"), std::string::npos) << o.out;
+  // One repetition: no CV row (a spread of one sample means nothing).
+  const auto rows = read_results(dir / "results.csv");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].benchmark, "BM_Syscall_Null");
 }
 
 TEST(Cli, FailedBenchLeavesEarlierFilesAlone) {

@@ -297,7 +297,8 @@ TEST(PerfCountersCli, PageFaultsPerTouchedPageAndCyclesCountedOrNotSupported) {
   }
   // Only the counters asked for: the benchmark's own "faults" stays out.
   for (const auto& r : rows)
-    EXPECT_TRUE(r.metric == "ns_per_op" || r.metric == "ns_per_op_median" || r.metric == "page-faults" ||
+    EXPECT_TRUE(r.metric == "ns_per_op" || r.metric == "ns_per_op_median" || r.metric == "ns_per_op_cv" ||
+                r.metric == "page-faults" ||
                 r.metric == "context-switches" || r.metric == "cycles")
         << r.metric;
 }

@@ -1,0 +1,137 @@
+// scripts/bench (make bench) end to end on this machine, briefly: one
+// benchmark, --quick, into a temporary results directory. --no-module: a
+// unit test never builds or loads a kernel module; the state then comes
+// from sysfs, and the pti column must say what the kernel says.
+#include <gtest/gtest.h>
+#include <spawn.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "results.h"
+#include "test_util.h"
+
+namespace ptilab {
+namespace {
+
+using testing::slurp;
+using testing::TempDir;
+
+struct Run {
+  int status = -1;
+  std::string output;  // stdout and stderr
+};
+
+Run run_script(const std::vector<std::string>& args) {
+  TempDir io;
+  const auto log = io / "log";
+  std::vector<std::string> storage = {PTILAB_SCRIPTS_DIR "/bench"};
+  storage.insert(storage.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& s : storage) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  std::vector<std::string> env_storage = {"PTILAB=" PTILAB_BINARY};
+  for (char** e = environ; *e; ++e)
+    if (!std::string_view(*e).starts_with("PTILAB=")) env_storage.push_back(*e);
+  std::vector<char*> envp;
+  for (auto& s : env_storage) envp.push_back(s.data());
+  envp.push_back(nullptr);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  pid_t pid = 0;
+  Run r;
+  const int rc = posix_spawn(&pid, storage[0].c_str(), &actions, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) {
+    ADD_FAILURE() << "cannot run " << storage[0];
+    return r;
+  }
+  int wstatus = 0;
+  waitpid(pid, &wstatus, 0);
+  r.status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1;
+  r.output = slurp(log);
+  return r;
+}
+
+// What the kernel's meltdown file says about isolation, mapped here
+// independently of ptilab's own parser.
+std::string isolation_from_sysfs() {
+  std::ifstream f("/sys/devices/system/cpu/vulnerabilities/meltdown");
+  std::string line;
+  if (!std::getline(f, line)) return "unknown";
+  if (line.starts_with("Mitigation: PTI")) return "on";
+  if (line.starts_with("Not affected") || line.starts_with("Vulnerable")) return "off";
+  return "unknown";
+}
+
+TEST(HostBench, QuickRunWritesARunDirectoryWhoseIsolationMatchesSysfs) {
+  TempDir results;
+  const auto r = run_script({"--quick", "--filter", "^BM_Syscall_Null$", "--results", results.path().string(),
+                             "--no-module"});
+  ASSERT_EQ(r.status, 0) << r.output;
+
+  // One run directory (no .incomplete-* left over) and latest pointing at it.
+  const auto entries = results.entries();
+  ASSERT_EQ(entries.size(), 2u) << r.output;
+  ASSERT_TRUE(entries.count("latest"));
+  const std::string run_id = *entries.begin() == "latest" ? *entries.rbegin() : *entries.begin();
+  char host[256] = {};
+  ASSERT_EQ(gethostname(host, sizeof host - 1), 0);
+  EXPECT_TRUE(std::regex_match(run_id, std::regex("[0-9]{8}T[0-9]{6}Z-" + std::string(host)))) << run_id;
+  EXPECT_EQ(std::filesystem::read_symlink(results / "latest"), run_id);
+
+  const auto dir = results / run_id;
+  EXPECT_TRUE(slurp(dir / "module.txt").starts_with("module: not loaded: --no-module given")) << slurp(dir / "module.txt");
+  EXPECT_TRUE(std::filesystem::exists(dir / "bench" / "warnings.txt"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "table.txt"));
+
+  utsname u;
+  ASSERT_EQ(uname(&u), 0);
+  const bool x86 = std::string_view(u.machine) == "x86_64";
+  const std::string expected = isolation_from_sysfs();
+  std::set<std::string> metrics;
+  const auto rows = read_results(dir / "results.csv");
+  ASSERT_FALSE(rows.empty());
+  for (const auto& row : rows) {
+    EXPECT_EQ(row.benchmark, "BM_Syscall_Null");
+    EXPECT_EQ(row.run_id, run_id);
+    EXPECT_EQ(row.accel, "none");
+    EXPECT_EQ(x86 ? row.pti : row.kpti, expected) << "meltdown sysfs file vs results.csv";
+    metrics.insert(row.metric);
+  }
+  EXPECT_EQ(metrics, (std::set<std::string>{"ns_per_op", "ns_per_op_median", "ns_per_op_cv"}));
+}
+
+TEST(HostBench, BadOptionsAreUsageErrorsAndWriteNothing) {
+  TempDir results;
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"--bogus", "--results", results.path().string()},
+        {"--results", results.path().string(), "--filter"}}) {
+    const auto r = run_script(args);
+    EXPECT_EQ(r.status, 2) << r.output;
+    EXPECT_NE(r.output.find("USAGE: scripts/bench"), std::string::npos) << r.output;
+  }
+  EXPECT_TRUE(results.entries().empty());
+}
+
+TEST(HostBench, FailedRunLeavesNoRunDirectory) {
+  TempDir results;
+  const auto r = run_script({"--quick", "--filter", "^BM_No_Such$", "--results", results.path().string(), "--no-module"});
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("bench: ptilab bench failed (no results were written)"), std::string::npos) << r.output;
+  EXPECT_TRUE(results.entries().empty()) << r.output;
+}
+
+}  // namespace
+}  // namespace ptilab
