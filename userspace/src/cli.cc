@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "bench_cmd.h"
+#include "compare.h"
 #include "error.h"
 #include "hook_cmd.h"
 #include "merge.h"
@@ -24,6 +25,9 @@ const std::string_view kUsage =
     R"(usage: ptilab bench [OPTIONS] [-- GOOGLE_BENCHMARK_FLAGS...]
        ptilab merge -o OUT.csv IN.csv...
        ptilab table CSV...
+       ptilab compare [--where COL=VAL] [--a-where COL=VAL] [--b-where COL=VAL]
+                      [--metric NAME] [--confidence C] [--format table|csv|markdown]
+                      [--out FILE] A B
        ptilab status [--json] [--debugfs DIR]
        ptilab probe [NAME...] [--all] [--iterations N] [--json] [--debugfs DIR]
        ptilab hook extra-cr3 --writes N (--pid PID | -- CMD [ARG...])
@@ -52,6 +56,18 @@ bench   run the microbenchmarks; write DIR/benchmarks.json (Google Benchmark's
 merge   concatenate results CSVs (all with the ptilab header) into OUT.csv
 table   print mean ns per operation per benchmark and configuration, with
         the pti on/off ratio
+compare B against A (each a result directory holding results.csv, or a
+        results CSV): per benchmark and metric the delta (B-A)/A in %, its
+        confidence interval (Fieller, Welch's t) and a verdict: slower/faster
+        (higher/lower for non-time units) or no significant difference.
+        Default: every metric with a value, stddev and repetitions on both sides
+  --where COL=VAL     keep only rows whose column COL is VAL, in A and B
+  --a-where COL=VAL   the same for A only (e.g. pti=off); --b-where for B.
+                      All three repeat; every filter must match
+  --metric NAME       compare this metric (repeatable)
+  --confidence C      confidence level, 0 < C < 1 (default 0.95)
+  --format FORMAT     table (default), csv or markdown
+  --out FILE          write there atomically instead of to stdout
 
 The commands below use the ptilab.ko module's debugfs files
 (--debugfs DIR, default /sys/kernel/debug/ptilab; usually root only).
@@ -379,6 +395,56 @@ int table_cmd(const Args& args) {
   return 0;
 }
 
+CompareOptions parse_compare(const Args& args) {
+  CompareOptions o;
+  std::vector<std::string> operands;
+  OptionReader r(args);
+  while (!r.done()) {
+    const std::string name = r.next();
+    if (name == "--where") {
+      const auto f = parse_row_filter(name, r.value());
+      o.spec.a_where.push_back(f);
+      o.spec.b_where.push_back(f);
+    } else if (name == "--a-where") {
+      o.spec.a_where.push_back(parse_row_filter(name, r.value()));
+    } else if (name == "--b-where") {
+      o.spec.b_where.push_back(parse_row_filter(name, r.value()));
+    } else if (name == "--metric") {
+      o.spec.metrics.push_back(r.nonempty_value());
+    } else if (name == "--confidence") {
+      const std::string text = r.value();
+      const auto c = parse_number(text);
+      if (!c || !(*c > 0 && *c < 1))
+        throw UsageError("--confidence must be a number between 0 and 1 (e.g. 0.95), got '" + text + "'");
+      o.spec.confidence = *c;
+    } else if (name == "--format") {
+      const std::string f = r.value();
+      if (f == "table")
+        o.format = CompareFormat::kTable;
+      else if (f == "csv")
+        o.format = CompareFormat::kCsv;
+      else if (f == "markdown")
+        o.format = CompareFormat::kMarkdown;
+      else
+        throw UsageError("--format must be table, csv or markdown, got '" + f + "'");
+    } else if (name == "--out") {
+      o.out = r.nonempty_value();
+    } else if (name == "--") {
+      for (auto& a : r.rest()) operands.push_back(a);
+    } else if (name.starts_with("-")) {
+      unexpected(name);
+    } else {
+      operands.push_back(name);
+    }
+  }
+  if (operands.size() != 2)
+    throw UsageError("compare needs two operands, A and B (result directories or CSVs), got " +
+                     std::to_string(operands.size()));
+  o.a = operands[0];
+  o.b = operands[1];
+  return o;
+}
+
 // Help anywhere before "--" wins over everything else.
 bool wants_help(const Args& args) {
   for (const auto& a : args) {
@@ -417,6 +483,7 @@ int run_cli(int argc, char** argv) {
     if (cmd == "bench") return run_bench(parse_bench(args), argc > 0 ? argv[0] : "ptilab");
     if (cmd == "merge") return merge_cmd(args);
     if (cmd == "table") return table_cmd(args);
+    if (cmd == "compare") return run_compare(parse_compare(args));
     if (cmd == "status") return run_status(parse_status(args));
     if (cmd == "probe") return run_probe_cmd(parse_probe_options(args));
     if (cmd == "hook") return run_hook_cmd(parse_hook(args));

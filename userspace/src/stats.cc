@@ -1,0 +1,81 @@
+#include "stats.h"
+
+#include <boost/math/distributions/students_t.hpp>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "error.h"
+
+namespace ptilab {
+
+double t_quantile(double p, double df) {
+  if (!(p > 0 && p < 1) || !(df > 0)) throw Error("t quantile: need 0 < p < 1 and df > 0");
+  try {
+    return boost::math::quantile(boost::math::students_t_distribution<double>(df), p);
+  } catch (const std::exception& e) {
+    throw Error(std::string("t quantile: ") + e.what());
+  }
+}
+
+namespace {
+
+double variance_of_mean(const Summary& s) { return s.stddev * s.stddev / static_cast<double>(s.n); }
+
+}  // namespace
+
+std::optional<double> welch_df(const Summary& a, const Summary& b) {
+  if (a.n < 2 || b.n < 2) return std::nullopt;
+  const double va = variance_of_mean(a), vb = variance_of_mean(b);
+  if (va == 0 && vb == 0) return std::nullopt;
+  const double denom = va * va / static_cast<double>(a.n - 1) + vb * vb / static_cast<double>(b.n - 1);
+  return (va + vb) * (va + vb) / denom;
+}
+
+std::optional<Interval> fieller_ratio(const Summary& a, const Summary& b, double t) {
+  const double va = variance_of_mean(a), vb = variance_of_mean(b), t2 = t * t;
+  // (mA^2 - t^2 vA) r^2 - 2 mA mB r + (mB^2 - t^2 vB) <= 0
+  const double qa = a.mean * a.mean - t2 * va;
+  if (!(qa > 0)) return std::nullopt;
+  // The discriminant / 4; positive whenever qa > 0.
+  const double disc = t2 * (a.mean * a.mean * vb + b.mean * b.mean * va - t2 * va * vb);
+  const double root = std::sqrt(std::max(disc, 0.0));
+  const double mid = a.mean * b.mean;
+  return Interval{(mid - root) / qa, (mid + root) / qa};
+}
+
+Comparison compare_summaries(const Summary& a, const Summary& b, double confidence) {
+  if (!(confidence > 0 && confidence < 1)) throw Error("confidence must be between 0 and 1");
+  for (const Summary* s : {&a, &b})
+    if (!std::isfinite(s->mean) || !std::isfinite(s->stddev) || s->stddev < 0)
+      throw Error("summary needs a finite mean and a finite, non-negative stddev");
+
+  Comparison c;
+  c.difference = b.mean - a.mean;
+  if (a.mean != 0) c.delta_pct = c.difference / a.mean * 100;
+  if (a.n < 2 || b.n < 2) {
+    c.outcome = Outcome::kTooFew;
+    return c;
+  }
+  c.df = welch_df(a, b);
+  if (!c.df) {
+    // Repetitions that all gave the same number (counts, quantized clocks):
+    // the model has nothing to say about noise, so say only which way it went.
+    c.outcome = Outcome::kNoSpread;
+    c.exact_sign = (c.difference > 0) - (c.difference < 0);
+    return c;
+  }
+  c.t = t_quantile((1 + confidence) / 2, *c.df);
+  const double se = std::sqrt(variance_of_mean(a) + variance_of_mean(b));
+  c.difference_ci = Interval{c.difference - *c.t * se, c.difference + *c.t * se};
+  if (c.difference_ci->low > 0)
+    c.outcome = Outcome::kHigher;
+  else if (c.difference_ci->high < 0)
+    c.outcome = Outcome::kLower;
+  else
+    c.outcome = Outcome::kInconclusive;
+  if (const auto r = fieller_ratio(a, b, *c.t)) c.delta_ci_pct = Interval{(r->low - 1) * 100, (r->high - 1) * 100};
+  return c;
+}
+
+}  // namespace ptilab
