@@ -45,6 +45,7 @@ class Comparer:
         self.cache = {}
         self.failures = []  # one line per failed comparison
         self.unavailable = None
+        self.notes = []  # what ptilab compare said about its operands (stderr)
         if not (os.path.isfile(ptilab) and os.access(ptilab, os.X_OK)):
             self.unavailable = f"{ptilab} is not built (make userspace)"
 
@@ -94,6 +95,10 @@ class Comparer:
                 self.failures.append(f"{self.ds.label(b, True)} vs {self.ds.label(a, True)}: {why}")
             self.cache[key] = out
             return out
+        for line in p.stderr.splitlines():
+            note = line.split("note:", 1)[-1].strip() if "note:" in line else None
+            if note and note not in self.notes and "lack a stddev" not in note:
+                self.notes.append(note)
         rows = list(csv.reader(io.StringIO(p.stdout)))
         if not rows or rows[0] != COMPARE_HEADER:
             self.unavailable = f"{self.ptilab} compare printed an unexpected CSV header"

@@ -63,6 +63,7 @@ td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .slower{color:#b42318}.faster{color:#067647}.nsd{color:#52606d}
 .tag{display:inline-block;white-space:nowrap;font-size:11px;padding:0 6px;border-radius:8px;color:#fff}
 .tag.tcg{background:#9467bd}.tag.kvm{background:#ff7f0e}.tag.none{background:#2ca02c}.tag.other{background:#7f7f7f}
+div.scroll{overflow-x:auto}
 svg.plot{max-width:100%;height:auto;display:block;margin:6px 0}
 code{background:#f0f4f8;padding:0 3px}
 """
@@ -84,12 +85,12 @@ def how(text):
 
 
 def table(head, rows, numeric_from=1):
-    out = ["<table><thead><tr>", "".join(f"<th>{h}</th>" for h in head), "</tr></thead><tbody>"]
+    out = ['<div class="scroll"><table><thead><tr>', "".join(f"<th>{h}</th>" for h in head), "</tr></thead><tbody>"]
     for r in rows:
         out.append("<tr>" + "".join(
             f'<td class="n">{c}</td>' if i >= numeric_from else f"<td>{c}</td>"
             for i, c in enumerate(r)) + "</tr>")
-    out.append("</tbody></table>")
+    out.append("</tbody></table></div>")
     return "".join(out)
 
 
@@ -121,7 +122,7 @@ def verdict_class(verdict):
     return "nsd"
 
 
-def fmt_delta(d, point=None):
+def fmt_delta(d, point=None, inline=False):
     """'+17.4% [+12.0, +22.9] slower' from ptilab compare, or the plain
     ratio of means (point) when compare could not give an interval."""
     if d is None:
@@ -133,7 +134,8 @@ def fmt_delta(d, point=None):
         s += f" [{d.ci_low_pct:+,.1f}, {d.ci_high_pct:+,.1f}]"
     else:
         s += " [interval unbounded]"
-    return f'{s} <span class="{verdict_class(d.verdict)}">{e(d.verdict)}</span>'
+    sep = " " if inline else "<br>"
+    return f'{s}{sep}<span class="{verdict_class(d.verdict)}">{e(d.verdict)}</span>'
 
 
 def point_delta(ds, a, b, bench):
@@ -184,6 +186,8 @@ class Page:
         text = ("Overhead = (isolation on − off) / off, from <code>ptilab compare</code>: "
                 f"the {int(round(100 * (conf or 0.95)))}% confidence interval (Fieller's, with Welch's t) "
                 "in brackets, and its verdict.")
+        if self.cmp.notes:
+            text += " ptilab compare notes: " + "; ".join(e(n) for n in self.cmp.notes) + "."
         if self.cmp.failures:
             text += " Comparisons that failed: " + "; ".join(e(f) for f in self.cmp.failures)
         return f'<p class="note">{text}</p>'
@@ -218,7 +222,7 @@ class Page:
                        f"faster in {verdicts['faster']}, no significant difference in {verdicts['nsd']} "
                        f"of {sum(verdicts.values())} benchmarks")
                 if sn:
-                    txt += f"; a null system call {fmt_delta(sn)}"
+                    txt += f"; a null system call {fmt_delta(sn, inline=True)}"
             else:
                 p = point_delta(self.ds, a, b, "BM_Syscall_Null")
                 txt = f"<b>{e(self.pair_label(a, b))}</b> ({where})"
@@ -329,8 +333,7 @@ class Page:
         general = lambda b: not extra_cr3(b) and tlb_pages(b) is None  # noqa: E731
         any_bench = False
         for gi, g in enumerate(ds.groups()):
-            cs = [c for c in ds.configs_in(g) if ds.benchmarks(lambda b: True) and
-                  any(ds.get(c, b, "ns_per_op") for b in ds.benchmarks())]
+            cs = [c for c in ds.configs_in(g) if any(ds.get(c, b, "ns_per_op") for b in ds.benchmarks())]
             benches = [b for b in ds.benchmarks(general) if any(ds.get(c, b, "ns_per_op") for c in cs)]
             if not benches:
                 continue

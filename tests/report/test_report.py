@@ -32,6 +32,7 @@ REPORT = os.path.join(TOP, "scripts", "report")
 FIXTURES = os.path.join(HERE, "fixtures")
 LATEST = os.path.join(TOP, "results", "latest")
 PTILAB = os.environ.get("PTILAB_BINARY", os.path.join(TOP, "build", "userspace", "ptilab"))
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(TOP, "scripts"))
 
 from reportlib import browser  # noqa: E402
@@ -60,6 +61,7 @@ def has_compare():
     if not os.access(PTILAB, os.X_OK):
         return False
     p = subprocess.run([PTILAB, "compare", "--format", "csv", "--metric", "ns_per_op",
+                        "--a-where", "kpti=off", "--b-where", "kpti=on",
                         os.path.join(FIXTURES, "arm64", "results.csv"),
                         os.path.join(FIXTURES, "arm64", "results.csv")], capture_output=True, text=True)
     return p.returncode == 0
@@ -86,6 +88,18 @@ def external_references(html):
 
 
 class HtmlTest(unittest.TestCase):
+    maxDiff = 2000
+    longMessage = False
+
+    def assertIn(self, member, container, msg=None):  # noqa: N802 - short messages on long pages
+        if member not in container:
+            self.fail(msg or f"{member!r} not found in the section ({len(container)} characters)")
+
+    def assertNotIn(self, member, container, msg=None):  # noqa: N802
+        if member in container:
+            i = container.index(member)
+            self.fail(msg or f"{member!r} found: ...{container[max(0, i - 200):i + 200]}...")
+
     @classmethod
     def setUpClass(cls):
         cls.out = out_dir("multi")
@@ -145,7 +159,7 @@ class HtmlTest(unittest.TestCase):
         if has_compare():
             self.assertNotIn("ptilab compare not available", s)
             # +1640% [lo, hi] and a verdict from ptilab compare.
-            self.assertRegex(s, r"\+1,640\.3% \[[-+][\d,.]+, [-+][\d,.]+\] <span class=\"\w+\">")
+            self.assertRegex(s, r"\+1,640\.3% \[[-+][\d,.]+, [-+][\d,.]+\]<br><span class=\"slower\">slower")
         else:
             self.assertIn("ptilab compare not available", s)
             self.assertIn("+1,640.3%", s)
