@@ -12,7 +12,7 @@ KDIR ?=
 BUILD := build
 space := $(subst ,, )
 
-.PHONY: all help deps kernel module userspace vm-bench bench test clean
+.PHONY: all help deps kernel module userspace vm-bench bench report test clean
 
 all: module userspace
 
@@ -20,6 +20,7 @@ help:
 	@echo "make vm-bench   boot Debian's kernel with each isolation configuration, benchmark, write results/<run-id>/"
 	@echo "make bench      benchmark this machine's running kernel (module if loadable), write results/<run-id>/"
 	@echo "                (BENCH_ARGS=\"--quick --filter REGEX\": options of scripts/bench)"
+	@echo "make report     HTML dashboard of RUNS=$(RUNS) -> <run>/report/index.html (OUT=DIR, BASELINE=RUN)"
 	@echo "make test       unit tests and VM tests (boots pti=on and pti=off)"
 	@echo "make deps       install the Debian packages ptilab needs (scripts/deps)"
 	@echo "make kernel     fetch Debian's kernel and headers for KSERIES=$(KSERIES) into the cache"
@@ -66,6 +67,17 @@ vm-bench: module userspace
 BENCH_ARGS ?=
 bench: userspace
 	@scripts/bench $(BENCH_ARGS)
+
+# The dashboard: one or more run directories (several need OUT=DIR),
+# optionally compared with BASELINE=<run dir>. The ptilab program gives the
+# confidence intervals (ptilab compare), so build it first.
+RUNS ?= results/latest
+OUT ?=
+BASELINE ?=
+
+report: userspace
+	@scripts/report $(if $(OUT),--out $(OUT)) $(if $(BASELINE),--baseline $(BASELINE)) \
+		--ptilab $(BUILD)/userspace/ptilab $(RUNS)
 
 # The VM tests boot every series in TEST_KSERIES, so build a module for each.
 TEST_KSERIES ?= 6.1 6.12

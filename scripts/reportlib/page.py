@@ -1,0 +1,749 @@
+"""The HTML page: one function per section, each returning an HTML string.
+Every section is always present (with "not in these runs" where the CSVs
+hold nothing for it), so readers and the browser test find the same ids."""
+
+import datetime
+import html
+import math
+import re
+from collections import Counter
+
+from . import plots, seed
+from .data import accel_label, cpu_model, extra_cr3, tlb_pages
+
+SECTIONS = [
+    ("overview", "Overview"),
+    ("state", "Isolation state"),
+    ("benchmarks", "Benchmarks"),
+    ("tlb", "TLB working set"),
+    ("extra-cr3", "Extra CR3 writes"),
+    ("probes", "Cost probes"),
+    ("trace", "Trace counts"),
+    ("counters", "Perf counters"),
+    ("arm64", "arm64: E0PD vs KPTI"),
+    ("seed", "Seed 001 beside ours"),
+    ("baseline", "Against the baseline"),
+]
+
+NOT_IN_RUNS = "not in these runs"
+
+REASONS = {
+    "cmdline:pti=on": "forced on: pti=on on the kernel command line",
+    "cmdline:pti=off": "forced off: pti=off on the kernel command line",
+    "cmdline:nopti": "forced off: nopti on the kernel command line",
+    "cmdline:mitigations=off": "forced off: mitigations=off on the kernel command line",
+    "cmdline:kpti=1": "forced on: kpti=1 on the kernel command line",
+    "cmdline:kpti=0": "forced off: kpti=0 on the kernel command line",
+    "meltdown_bug": "on by default: the kernel considers this CPU vulnerable to Meltdown",
+    "not_affected": "off by default: this CPU is not affected by Meltdown",
+    "e0pd": "off: E0PD hides the kernel from user mode in hardware",
+    "xen_pv": "Xen PV guest: the hypervisor isolates",
+    "unknown": "the kernel decided differently than ptilab's model of it",
+}
+
+CSS = """
+body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#111;background:#fff}
+header{background:#1f2933;color:#fff;padding:14px 24px}
+header h1{margin:0;font-size:20px}
+header p{margin:4px 0 0;color:#cbd2d9}
+header code{background:none;color:#e4e7eb}
+nav{position:sticky;top:0;background:#f5f7fa;border-bottom:1px solid #d9e2ec;padding:6px 24px;z-index:1}
+nav a{margin-right:14px;color:#1f4f8a;text-decoration:none;font-size:13px}
+main{padding:0 24px 40px;max-width:1200px}
+section{border-bottom:1px solid #e4e7eb;padding-bottom:18px}
+h2{margin:26px 0 6px;font-size:18px}
+h3{margin:18px 0 6px;font-size:15px;color:#323f4b}
+table{border-collapse:collapse;margin:8px 0;font-size:12.5px}
+th,td{border:1px solid #d9e2ec;padding:3px 7px;text-align:left;vertical-align:top}
+th{background:#f0f4f8}
+td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.note{color:#52606d;font-size:13px}
+.missing{color:#8a6d3b;background:#fcf8e3;padding:6px 10px;border-left:3px solid #f0ad4e}
+.how{background:#f5f7fa;padding:6px 12px;border-left:3px solid #9fb3c8;font-size:13px}
+.slower{color:#b42318}.faster{color:#067647}.nsd{color:#52606d}
+.tag{display:inline-block;white-space:nowrap;font-size:11px;padding:0 6px;border-radius:8px;color:#fff}
+.tag.tcg{background:#9467bd}.tag.kvm{background:#ff7f0e}.tag.none{background:#2ca02c}.tag.other{background:#7f7f7f}
+div.scroll{overflow-x:auto}
+svg.plot{max-width:100%;height:auto;display:block;margin:6px 0}
+code{background:#f0f4f8;padding:0 3px}
+"""
+
+e = html.escape
+
+
+def accel_tag(accel):
+    cls = accel if accel in ("tcg", "kvm", "none") else "other"
+    return f'<span class="tag {cls}">{e(accel_label(accel))}</span>'
+
+
+def missing(what):
+    return f'<p class="missing">{e(what)}: {NOT_IN_RUNS}.</p>'
+
+
+def how(text):
+    return f'<p class="how">{text}</p>'
+
+
+def table(head, rows, numeric_from=1):
+    out = ['<div class="scroll"><table><thead><tr>', "".join(f"<th>{h}</th>" for h in head), "</tr></thead><tbody>"]
+    for r in rows:
+        out.append("<tr>" + "".join(
+            f'<td class="n">{c}</td>' if i >= numeric_from else f"<td>{c}</td>"
+            for i, c in enumerate(r)) + "</tr>")
+    out.append("</tbody></table></div>")
+    return "".join(out)
+
+
+def fmt_ns(v):
+    if v is None:
+        return "–"
+    f, unit = plots.time_scale(abs(v))
+    return f"{v / f:,.1f} {unit}" if unit != "ns" else f"{v:,.1f} ns"
+
+
+def fmt_mean_sd(row, cv_row=None):
+    if row is None or row.value is None:
+        return "–"
+    s = fmt_ns(row.value)
+    if row.stddev is not None and row.value:
+        s += f" ±{100 * row.stddev / row.value:.1f}%"
+    if row.repetitions:
+        s += f" (n={row.repetitions})"
+    if cv_row is not None and cv_row.value is not None:
+        s += f" cv {cv_row.value:.1f}%"
+    return e(s)
+
+
+def verdict_class(verdict):
+    if verdict.startswith("slower") or verdict.startswith("higher"):
+        return "slower"
+    if verdict.startswith("faster") or verdict.startswith("lower"):
+        return "faster"
+    return "nsd"
+
+
+def fmt_delta(d, point=None, inline=False):
+    """'+17.4% [+12.0, +22.9] slower' from ptilab compare, or the plain
+    ratio of means (point) when compare could not give an interval."""
+    if d is None:
+        if point is None:
+            return "–"
+        return f'{point:+,.1f}% <span class="note">(no interval)</span>'
+    s = f"{d.delta_pct:+,.1f}%"
+    if d.ci_low_pct is not None and d.ci_high_pct is not None:
+        s += f" [{d.ci_low_pct:+,.1f}, {d.ci_high_pct:+,.1f}]"
+    else:
+        s += " [interval unbounded]"
+    sep = " " if inline else "<br>"
+    return f'{s}{sep}<span class="{verdict_class(d.verdict)}">{e(d.verdict)}</span>'
+
+
+def point_delta(ds, a, b, bench):
+    ra, rb = ds.get(a, bench, "ns_per_op"), ds.get(b, bench, "ns_per_op")
+    if ra is None or rb is None or not ra.value or rb.value is None:
+        return None
+    return 100 * (rb.value - ra.value) / ra.value
+
+
+def ratio_interval(d):
+    """ptilab compare's delta % and interval as a ratio B/A for the log axis."""
+    ratio = 1 + d.delta_pct / 100
+    if d.ci_low_pct is None or d.ci_high_pct is None:
+        return ratio, None, None
+    return ratio, 1 + d.ci_low_pct / 100, 1 + d.ci_high_pct / 100
+
+
+class Page:
+    def __init__(self, ds, comparer, argv, seed_path):
+        self.ds = ds
+        self.cmp = comparer
+        self.argv = argv
+        self.seed_path = seed_path
+        self.colors = {c: plots.PALETTE[i % len(plots.PALETTE)] for i, c in enumerate(ds.configs)}
+        self.pairs = [(ds.reference_for(c), c) for c in ds.configs if ds.reference_for(c)]
+        # Run the comparisons first, so every section knows whether ptilab
+        # compare is there before it says where its numbers come from.
+        for a, b in self.pairs:
+            comparer.deltas(a, b)
+
+    # -- helpers ----------------------------------------------------------
+    def group_title(self, g):
+        host, arch, kernel = g
+        return f"{e(host)} · {e(arch)} · {e(kernel)}"
+
+    def deltas(self, a, b):
+        return self.cmp.deltas(a, b)
+
+    def compare_note(self):
+        st = self.cmp.status()
+        if st:
+            return f'<p class="missing">{e(st)} Overheads below are plain ratios of means, without an interval.</p>'
+        conf = None
+        for d in self.cmp.cache.values():
+            for x in d.values():
+                conf = x.confidence
+                break
+        text = ("Overhead = (isolation on − off) / off, from <code>ptilab compare</code>: "
+                f"the {int(round(100 * (conf or 0.95)))}% confidence interval (Fieller's, with Welch's t) "
+                "in brackets, and its verdict.")
+        if self.cmp.notes:
+            text += " ptilab compare notes: " + "; ".join(e(n) for n in self.cmp.notes) + "."
+        if self.cmp.failures:
+            text += " Comparisons that failed: " + "; ".join(e(f) for f in self.cmp.failures)
+        return f'<p class="note">{text}</p>'
+
+    def pair_label(self, a, b):
+        return f"{self.ds.label(b)} vs {self.ds.label(a)}"
+
+    # -- sections ---------------------------------------------------------
+    def overview(self):
+        ds = self.ds
+        rows = []
+        for run in ds.runs:
+            cs = sorted({r.config for r in run.rows}, key=ds.configs.index)
+            hosts = sorted({c.host for c in cs})
+            kernels = sorted({c.kernel for c in cs})
+            accels = sorted({c.accel for c in cs})
+            mark = " (baseline)" if run is ds.baseline else ""
+            rows.append([e(run.run_id) + mark, e(", ".join(hosts)), e(", ".join(sorted({c.arch for c in cs}))),
+                         e(", ".join(kernels)), " ".join(accel_tag(a) for a in accels),
+                         e(", ".join(ds.label(c) for c in cs)), f"<code>{e(run.csv_path)}</code>"])
+        out = [table(["run", "host", "arch", "kernel", "ran on", "configurations", "source"], rows,
+                     numeric_from=99)]
+        # Headline: per isolation-on configuration, how its benchmarks moved.
+        heads = []
+        for a, b in self.pairs:
+            d = self.deltas(a, b)
+            where = f"{self.group_title(b.group)}, {accel_tag(b.accel)}"
+            if d:
+                verdicts = Counter(verdict_class(x.verdict) for k, x in d.items() if not extra_cr3(k))
+                sn = d.get("BM_Syscall_Null")
+                txt = (f"<b>{e(self.pair_label(a, b))}</b> ({where}): slower in {verdicts['slower']}, "
+                       f"faster in {verdicts['faster']}, no significant difference in {verdicts['nsd']} "
+                       f"of {sum(verdicts.values())} benchmarks")
+                if sn:
+                    txt += f"; a null system call {fmt_delta(sn, inline=True)}"
+            else:
+                p = point_delta(self.ds, a, b, "BM_Syscall_Null")
+                txt = f"<b>{e(self.pair_label(a, b))}</b> ({where})"
+                if p is not None:
+                    txt += f": a null system call {fmt_delta(None, p)}"
+            heads.append(f"<li>{txt}.</li>")
+        if heads:
+            out.append("<h3>Which configuration wins</h3><ul>" + "".join(heads) + "</ul>")
+        else:
+            out.append(missing("A configuration with isolation on next to one with it off, in the same run"))
+        out.append(how("Emulated (TCG) times are emulator times: under TCG every CR3 write empties the "
+                       "emulator's whole TLB, so isolation costs far more there than on any CPU. Read them as "
+                       "the mechanism, and take numbers for a change request from hardware (bare metal) or KVM runs."))
+        return "".join(out)
+
+    def state(self):
+        ds = self.ds
+        x86 = [c for c in ds.configs if not c.is_arm]
+        arm = [c for c in ds.configs if c.is_arm]
+        out = [how("Each configuration as the kernel ran it: what isolation is, and why (the module's "
+                   "<code>pti_reason</code>/<code>kpti_reason</code>, or the CSV columns where no module state was "
+                   "recorded). <i>user-visible kernel pages</i> is the page-table audit: what kernel memory user "
+                   "mode's page table maps, and how much of it is secret.")]
+
+        def audit(c):
+            k, s = ds.get(c, "ptaudit", "kernel_pages"), ds.get(c, "ptaudit", "secret_pages")
+            if k is None:
+                return "–"
+            return e(f"{k.value:,.0f} ({s.value:,.0f} secret)" if s else f"{k.value:,.0f}")
+
+        def reason(st, key):
+            r = st.get(key)
+            if r is None:
+                return '<span class="note">no module state recorded</span>'
+            return f"{e(REASONS.get(r, r))} <code>{e(r)}</code>"
+
+        if x86:
+            rows = []
+            for c in x86:
+                st = ds.state(c)
+                rows.append([self.group_title(c.group), e(ds.label(c)), accel_tag(c.accel),
+                             e(st.get("pti", c.pti)), reason(st, "pti_reason"),
+                             e(st.get("pcid", c.pcid)), e(st.get("pcid_enabled", "–")), e(st.get("invpcid", "–")),
+                             e(st.get("cr3_noflush", "–")), e(st.get("global_pages", "–")),
+                             e(st.get("meltdown_bug", "–")), audit(c), f"<code>{e(c.cmdline)}</code>"])
+            out.append("<h3>x86_64</h3>")
+            out.append(table(["host · arch · kernel", "configuration", "ran on", "pti", "why", "PCID offered",
+                              "PCID on", "INVPCID", "CR3 noflush", "global pages", "Meltdown bug",
+                              "user-visible kernel pages", "command line"], rows, numeric_from=99))
+        if arm:
+            out.append("<h3>arm64</h3>")
+            out.append(self.arm_state_table(arm))
+        if not ds.configs:
+            out.append(missing("Configurations"))
+        return "".join(out)
+
+    def arm_state_table(self, arm):
+        ds = self.ds
+        rows = []
+        for c in arm:
+            st = ds.state(c)
+            r = st.get("kpti_reason")
+            why = f"{e(REASONS.get(r, r))} <code>{e(r)}</code>" if r else '<span class="note">no module state recorded</span>'
+            rows.append([self.group_title(c.group), e(ds.label(c)), accel_tag(c.accel), e(st.get("kpti", c.kpti)), why,
+                         e(st.get("e0pd_hw", "–")), e(st.get("e0pd_enabled", c.e0pd)),
+                         e(cpu_model(st, c.cmdline) or "–"), f"<code>{e(c.cmdline)}</code>"])
+        return table(["host · arch · kernel", "configuration", "ran on", "kpti", "why", "E0PD in the CPU",
+                      "E0PD on", "CPU model", "command line"], rows, numeric_from=99)
+
+    def bench_pairs_table(self, cs, benchmarks, pairs):
+        ds = self.ds
+        head = ["benchmark"] + [e(ds.label(c)) + "<br>mean ±stddev" for c in cs] + \
+            [e(self.pair_label(a, b)) + "<br>overhead [CI]" for a, b in pairs]
+        rows = []
+        for bname in benchmarks:
+            r = [f"<code>{e(bname)}</code>"]
+            for c in cs:
+                r.append(fmt_mean_sd(ds.get(c, bname, "ns_per_op"), ds.get(c, bname, "ns_per_op_cv")))
+            for a, b in pairs:
+                r.append(fmt_delta(self.deltas(a, b).get(bname), point_delta(ds, a, b, bname)))
+            rows.append(r)
+        return table(head, rows)
+
+    def forest(self, name, title, pairs, benchmarks, xlabel):
+        entries = []
+        for bname in benchmarks:
+            for a, b in pairs:
+                d = self.deltas(a, b).get(bname)
+                label = bname.replace("BM_", "") + (f" · {self.ds.label(b)}" if len(pairs) > 1 else "")
+                if d is not None:
+                    entries.append((label, self.colors[b], *ratio_interval(d)))
+                else:
+                    p = point_delta(self.ds, a, b, bname)
+                    if p is not None:
+                        entries.append((label, self.colors[b], 1 + p / 100, None, None))
+        if not entries:
+            return ""
+        return plots.ratio_forest(name, title, entries, xlabel)
+
+    def benchmarks(self):
+        ds = self.ds
+        out = [self.compare_note(),
+               how("<b>Bars</b>: mean ns per operation per configuration; <b>whiskers</b>: ±1 standard deviation "
+                   "over the repetitions (not a confidence interval). <b>Ratio plot</b>: time with isolation on "
+                   "divided by time with it off, on a log axis (1× = no cost); the line is ptilab compare's "
+                   "confidence interval, a hollow dot a ratio without one. A line that crosses 1× is a difference "
+                   "the noise cannot carry.")]
+        general = lambda b: not extra_cr3(b) and tlb_pages(b) is None  # noqa: E731
+        any_bench = False
+        for gi, g in enumerate(ds.groups()):
+            cs = [c for c in ds.configs_in(g) if any(ds.get(c, b, "ns_per_op") for b in ds.benchmarks())]
+            benches = [b for b in ds.benchmarks(general) if any(ds.get(c, b, "ns_per_op") for c in cs)]
+            if not benches:
+                continue
+            any_bench = True
+            out.append(f"<h3>{self.group_title(g)}</h3>")
+            series = [(ds.label(c), c, {b: (r.value, r.stddev, r.repetitions) for b in benches
+                                         for r in [ds.get(c, b, "ns_per_op")] if r}) for c in cs]
+            out.append(plots.bench_grid(f"bench-{gi}", f"ns per operation, {g}", benches, series, self.colors))
+            pairs = [(a, b) for a, b in self.pairs if b.group == g]
+            if pairs:
+                out.append(self.forest(f"overhead-{gi}", f"isolation overhead, {g}", pairs, benches,
+                                       "time with isolation on / off (log scale)"))
+            else:
+                out.append('<p class="note">No isolation-off configuration in the same run to compare against.</p>')
+            all_b = [b for b in ds.benchmarks(lambda b: not extra_cr3(b)) if any(ds.get(c, b, "ns_per_op") for c in cs)]
+            out.append(self.bench_pairs_table(cs, all_b, pairs))
+        if not any_bench:
+            out.append(missing("Benchmark rows (ns_per_op)"))
+        return "".join(out)
+
+    def tlb(self):
+        ds = self.ds
+        out = [how("Each iteration makes one system call, then reads one byte from each of W resident pages. "
+                   "Without PCID, isolation empties the TLB on every kernel entry, so the cost grows with W; "
+                   "with PCID (or without isolation) the pages stay cached until W outgrows the TLB. "
+                   "Both axes are logarithmic; the band is ±1 stddev.")]
+        found = False
+        for gi, g in enumerate(ds.groups()):
+            series = []
+            for c in ds.configs_in(g):
+                pts = [(tlb_pages(r.benchmark), r.value, r.stddev) for r in ds.rows
+                       if r.config == c and r.metric == "ns_per_op" and tlb_pages(r.benchmark) is not None]
+                if pts:
+                    series.append((ds.label(c), c, pts))
+            if not series:
+                continue
+            found = True
+            out.append(f"<h3>{self.group_title(g)}</h3>")
+            out.append(plots.tlb_curve(f"tlb-{gi}", f"TLB working set, {g}", series, self.colors))
+            rows = []
+            for lab, c, pts in series:
+                pts = sorted(pts)
+                first, last = pts[0], pts[-1]
+                rows.append([e(lab), fmt_ns(first[1]) + f" at W={first[0]}", fmt_ns(last[1]) + f" at W={last[0]}",
+                             f"{last[1] / first[1]:,.1f}×" if first[1] else "–"])
+            out.append(table(["configuration", "smallest W", "largest W", "growth"], rows))
+        if not found:
+            out.append(missing("BM_TLB_Sweep rows"))
+        return "".join(out)
+
+    def extra_cr3(self):
+        ds = self.ds
+        out = [how("The hook adds N CR3 writes (same value) to every system call of BM_Syscall_Null: "
+                   "seed 001's patched <code>SWITCH_TO_KERNEL_CR3</code>, on a stock kernel. The slope of the "
+                   "least-squares line is the cost of one added CR3 write in ns; N=0 carries the hook's own cost, "
+                   "so compare against it, not against the plain benchmark. Under TCG a write right after "
+                   "another is nearly free, so the points need not lie on a line there.")]
+        found = False
+        for gi, g in enumerate(ds.groups()):
+            series, rows = [], []
+            ns_all = set()
+            for c in ds.configs_in(g):
+                pts = []
+                for r in ds.rows:
+                    x = extra_cr3(r.benchmark)
+                    if r.config == c and r.metric == "ns_per_op" and x:
+                        pts.append((x[1], r.value, r.stddev))
+                if not pts:
+                    continue
+                fit = fit_line([p[0] for p in pts], [p[1] for p in pts])
+                series.append((ds.label(c), c, pts, fit[:2] if fit else None))
+                ns_all |= {p[0] for p in pts}
+                rows.append((c, dict((p[0], p) for p in pts), fit))
+            if not series:
+                continue
+            found = True
+            ns = sorted(ns_all)
+            out.append(f"<h3>{self.group_title(g)}</h3>")
+            out.append(plots.extra_cr3(f"extra-cr3-{gi}", f"extra CR3 writes, {g}", series, self.colors))
+            trows = []
+            for c, pts, fit in rows:
+                probe = ds.get(c, "probe:cr3_noflush", "ns_median") or ds.get(c, "probe:cr3_flush", "ns_median")
+                r = [e(ds.label(c))]
+                for n in ns:
+                    p = pts.get(n)
+                    r.append(fmt_ns(p[1]) + (f" ±{100 * p[2] / p[1]:.0f}%" if p and p[2] and p[1] else "")
+                             if p else "–")
+                if fit:
+                    slope, _icpt, se, r2 = fit
+                    r.append(f"<b>{slope:+,.0f} ns</b>" + (f" ±{se:,.0f}" if se is not None else "")
+                             + (f" (R² {r2:.2f})" if r2 is not None else ""))
+                else:
+                    r.append("–")
+                r.append(e(f"{probe.value:,.0f} ns ({probe.benchmark[6:]})") if probe else "–")
+                trows.append(r)
+            out.append(table(["configuration"] + [f"N={n}" for n in ns] +
+                             ["per added write (slope ±SE)", "probe: one CR3 write, median"], trows))
+        if not found:
+            out.append(missing("BM_Syscall_Null+extra_cr3=N rows (the hook experiment)"))
+        return "".join(out)
+
+    def probes(self):
+        ds = self.ds
+        prims = []
+        for r in ds.rows:
+            if r.benchmark.startswith("probe:") and r.benchmark[6:] not in prims:
+                prims.append(r.benchmark[6:])
+        if not prims:
+            return missing("Cost probes (probe:<primitive> rows)")
+        out = [how("Cycles per primitive, measured by the module on one CPU with interrupts off: median, and "
+                   "the range min … p99. <i>unsupported</i>: the CPU lacks the instruction (e.g. INVPCID, or "
+                   "CR3 NOFLUSH without PCID). Under TCG the counter is the emulator's TSC.")]
+        cs = [c for c in ds.configs if any(ds.get(c, "probe:" + p, m) for p in prims
+                                           for m in ("cycles_median", "supported"))]
+        series = []
+        for c in cs:
+            d = {}
+            for p in prims:
+                med = ds.get(c, "probe:" + p, "cycles_median")
+                if med is not None:
+                    mn = ds.get(c, "probe:" + p, "cycles_min")
+                    p99 = ds.get(c, "probe:" + p, "cycles_p99")
+                    d[p] = (med.value, mn.value if mn else med.value, p99.value if p99 else med.value)
+            series.append((ds.label(c, full=len(ds.groups()) > 1), c, d))
+        if any(d for _, _, d in series):
+            out.append(plots.probe_bars("probes", "cost probes", prims, series, self.colors))
+        rows = []
+        for p in prims:
+            r = [f"<code>{e(p)}</code>"]
+            for c in cs:
+                med = ds.get(c, "probe:" + p, "cycles_median")
+                sup = ds.get(c, "probe:" + p, "supported")
+                if med is None:
+                    r.append('<span class="note">unsupported</span>' if sup is not None and sup.value == 0 else "–")
+                    continue
+                mn, p99 = ds.get(c, "probe:" + p, "cycles_min"), ds.get(c, "probe:" + p, "cycles_p99")
+                ns = ds.get(c, "probe:" + p, "ns_median")
+                s = f"{med.value:,.0f}"
+                if mn and p99:
+                    s += f" ({mn.value:,.0f} … {p99.value:,.0f})"
+                if ns:
+                    s += f"<br>{fmt_ns(ns.value)}"
+                r.append(s)
+            rows.append(r)
+        out.append(table(["primitive"] + [e(lab) + "<br>cycles median (min … p99)" for lab, _, _ in series], rows))
+        return "".join(out)
+
+    def trace(self):
+        ds = self.ds
+        trows = [r for r in ds.rows if r.metric.startswith("trace:") and r.benchmark.startswith("BM_")]
+        if not trows:
+            return missing("Trace counts (trace:* rows from ptilab's tracer)")
+        metrics = []
+        for r in trows:
+            if r.metric not in metrics:
+                metrics.append(r.metric)
+        order = ["entries", "kernel_entries", "syscalls", "interrupts", "page_faults", "context_switches",
+                 "mm_switches", "cr3_writes"]
+
+        def key(m):
+            short = trace_short(m)
+            if short.startswith("tlb_flush"):
+                return (len(order) + 1, short)
+            return (order.index(short) if short in order else len(order), short)
+        metrics.sort(key=key)
+        flush = [m for m in metrics if trace_short(m).startswith("tlb_flush_")]
+        out = [how("Counted by ptilab's tracer while each benchmark ran, divided by its iterations: what one "
+                   "operation costs in kernel entries, mm switches and TLB flushes (by the kernel's "
+                   "<code>tlb:tlb_flush</code> reason). PTI's own CR3 switches on entry and exit are not "
+                   "TLB-flush events; they follow from the entry count.")]
+        for gi, g in enumerate(ds.groups()):
+            cs = [c for c in ds.configs_in(g) if any(r.config == c for r in trows)]
+            if not cs:
+                continue
+            out.append(f"<h3>{self.group_title(g)}</h3>")
+            benches = []
+            for r in trows:
+                if r.config in cs and r.benchmark not in benches:
+                    benches.append(r.benchmark)
+            if flush:
+                bars = []
+                for b in benches:
+                    for c in cs:
+                        d = {trace_short(m)[len("tlb_flush_"):]: (ds.get(c, b, m).value if ds.get(c, b, m) else 0)
+                             for m in flush}
+                        if any(d.values()):
+                            bars.append((f"{b.replace('BM_', '')} · {ds.label(c)}", d))
+                if bars:
+                    out.append(plots.stacked_counts(f"trace-{gi}", f"TLB flushes per operation, {g}", bars,
+                                                    [trace_short(m)[len("tlb_flush_"):] for m in flush],
+                                                    "TLB flushes per operation, by reason"))
+            rows = []
+            for b in benches:
+                for c in cs:
+                    vals = [ds.get(c, b, m) for m in metrics]
+                    if not any(vals):
+                        continue
+                    rows.append([f"<code>{e(b)}</code>", e(ds.label(c))] +
+                                [f"{v.value:,.2f}" if v and v.value is not None else "–" for v in vals])
+            out.append(table(["benchmark", "configuration"] + [e(trace_short(m)) for m in metrics], rows,
+                             numeric_from=2))
+        return "".join(out)
+
+    def counters(self):
+        ds = self.ds
+        prow = [r for r in ds.rows if r.benchmark.startswith("BM_") and r.unit == "per_op"
+                and not r.metric.startswith("trace:")]
+        unsup = [r for r in ds.rows if r.benchmark == "*" and r.unit == "not_supported"]
+        if not prow and not unsup:
+            return missing("Perf counter rows (events per operation)")
+        out = [how("perf events counted around each benchmark, per operation (mean over repetitions, ±stddev "
+                   "as % of it where recorded). Events the machine could not count are listed below the table.")]
+        events = []
+        for r in prow:
+            if r.metric not in events:
+                events.append(r.metric)
+        if prow:
+            for g in ds.groups():
+                cs = [c for c in ds.configs_in(g) if any(r.config == c for r in prow)]
+                if not cs:
+                    continue
+                out.append(f"<h3>{self.group_title(g)}</h3>")
+                benches = []
+                for r in prow:
+                    if r.config in cs and r.benchmark not in benches:
+                        benches.append(r.benchmark)
+                rows = []
+                for b in benches:
+                    for c in cs:
+                        vals = [ds.get(c, b, m) for m in events]
+                        if not any(vals):
+                            continue
+                        cells = []
+                        for v in vals:
+                            if v is None or v.value is None:
+                                cells.append("–")
+                            else:
+                                s = f"{v.value:,.2f}"
+                                if v.stddev is not None and v.value:
+                                    s += f" ±{100 * v.stddev / v.value:.0f}%"
+                                cells.append(s)
+                        rows.append([f"<code>{e(b)}</code>", e(ds.label(c))] + cells)
+                out.append(table(["benchmark", "configuration"] + [e(m) for m in events], rows, numeric_from=2))
+        else:
+            out.append(missing("Perf counter values"))
+        if unsup:
+            by = {}
+            for r in unsup:
+                by.setdefault(r.metric, []).append(ds.label(r.config, full=True))
+            out.append("<p class=\"note\">Not supported here: " + "; ".join(
+                f"<code>{e(m)}</code> ({e(', '.join(sorted(set(v))))})" for m, v in by.items()) + ".</p>")
+        return "".join(out)
+
+    def arm64(self):
+        ds = self.ds
+        arm = [c for c in ds.configs if c.is_arm]
+        if not arm:
+            return missing("arm64 (aarch64) configurations")
+        out = [how("On arm64, KPTI unmaps the kernel from user mode's page table (TTBR switches through a "
+                   "trampoline); ARMv8.5 E0PD makes user-mode accesses to kernel addresses fault in hardware, "
+                   "so a CPU with E0PD needs no KPTI. Overhead = (KPTI − E0PD) / E0PD where both ran, else "
+                   "against KPTI off.")]
+        out.append(self.arm_state_table(arm))
+        pairs = [(a, b) for a, b in self.pairs if b.is_arm]
+        if not pairs:
+            out.append('<p class="note">No KPTI-off (E0PD) configuration next to a KPTI one in the same run.</p>')
+            return "".join(out)
+        for gi, g in enumerate(ds.groups()):
+            gp = [(a, b) for a, b in pairs if b.group == g]
+            if not gp:
+                continue
+            out.append(f"<h3>{self.group_title(g)}</h3>")
+            benches = [b for b in ds.benchmarks(lambda b: not extra_cr3(b))
+                       if any(ds.get(c, b, "ns_per_op") for p in gp for c in p)]
+            fb = [b for b in benches if tlb_pages(b) is None]
+            out.append(self.forest(f"arm64-{gi}", f"KPTI vs E0PD, {g}", gp, fb,
+                                   "time with KPTI / with E0PD (log scale)"))
+            cs = sorted({c for p in gp for c in p}, key=ds.configs.index)
+            out.append(self.bench_pairs_table(cs, benches, gp))
+        return "".join(out)
+
+    def seed_section(self):
+        ds = self.ds
+        out = [how("Seed 001 measured unixbench scores (throughput, higher is better) on a Xeon E5-2640 v3 with "
+                   "Linux 4.17-rc1; its percentages are the throughput lost with PTI on. Ours are the same kind "
+                   "of number: 1 − (time off / time on) of BM_Syscall_Mix (unixbench's syscall loop) and "
+                   "BM_Syscall_Null, with ptilab compare's interval carried over. Bars are coloured by what ran "
+                   "them: only hardware and KVM rows are comparable with the seed; TCG rows show the mechanism.")]
+        rows, bars = [], []
+        for what, where, accel, pcid, on, off, pct in seed.ROWS:
+            rows.append(["seed 001", e(what), e(where), accel_tag(accel), pcid, f"{on:g} vs {off:g}",
+                         f"<b>{pct:+.1f}%</b>"])
+            bars.append((f"seed 001 · {where} · {'syscall' if 'System' in what else 'index'} · PCID {pcid}",
+                         accel, pct, None, None, False))
+        for a, b in self.pairs:
+            if b.is_arm:
+                continue
+            st = ds.state(b)
+            pcid = st.get("pcid_enabled", b.pcid)
+            for bname in ("BM_Syscall_Mix", "BM_Syscall_Null"):
+                ra, rb = ds.get(a, bname, "ns_per_op"), ds.get(b, bname, "ns_per_op")
+                if not ra or not rb or not rb.value:
+                    continue
+                d = self.deltas(a, b).get(bname)
+                pct = 100 * (ra.value / rb.value - 1)
+                lo = hi = None
+                if d and d.ci_low_pct is not None and d.ci_high_pct is not None and d.ci_low_pct > -100:
+                    # throughput = 1/time: the interval maps monotonically.
+                    lo, hi = 100 * (1 / (1 + d.ci_high_pct / 100) - 1), 100 * (1 / (1 + d.ci_low_pct / 100) - 1)
+                ci = f" [{lo:+.1f}, {hi:+.1f}]" if lo is not None else ""
+                rows.append(["ours", f"<code>{bname}</code>", e(f"{b.host} · {b.kernel} · {self.pair_label(a, b)}"),
+                             accel_tag(b.accel), e(pcid), e(f"{fmt_ns(rb.value)} vs {fmt_ns(ra.value)}"),
+                             f"<b>{pct:+.1f}%</b>{ci}"])
+                bars.append((f"ours · {b.host} {b.kernel} · {bname.replace('BM_', '')} · PCID {pcid}",
+                             b.accel, max(pct, -99.9), lo, hi, True))
+        if not any(r[0] == "ours" for r in rows):
+            rows.append(["ours", "BM_Syscall_Mix / BM_Syscall_Null", "", "", "", "", NOT_IN_RUNS])
+        rows.append(["ours", "unixbench index", "", "", "", "", '<span class="note">ptilab runs no unixbench index</span>'])
+        out.append(plots.seed_bars("seed", "seed 001 beside ours", bars))
+        out.append(table(["source", "what", "where", "ran on", "PCID", "pti on vs off", "throughput change"],
+                         rows, numeric_from=5))
+        out.append(f'<p class="note">Seed: {e(seed.TITLE)}, <code>{e(self.seed_path)}</code>. The guest without '
+                   "PCID row is the article's 68% (its scores, 200 vs 679, give 70.5%).</p>")
+        return "".join(out)
+
+    def baseline(self):
+        ds = self.ds
+        if ds.baseline is None:
+            return ('<p class="note">No <code>--baseline</code> given: <code>scripts/report --baseline RUN_DIR '
+                    "RUN_DIR...</code> compares every configuration of the other runs with the baseline run's "
+                    "configuration of the same isolation setting (a new kernel against the old one, a host "
+                    "against another).</p>")
+        base = sorted({r.config for r in ds.baseline.rows}, key=ds.configs.index)
+        others = [c for c in ds.configs if c not in base]
+        out = [how(f"Baseline: run <code>{e(ds.baseline.run_id)}</code>. Each other configuration against the "
+                   "baseline configuration with the same architecture and isolation setting (and PCID/E0PD where "
+                   "one matches): delta = (other − baseline) / baseline.")]
+        pairs = []
+        for c in others:
+            cands = [b for b in base if b.arch == c.arch and b.isolation == c.isolation]
+            same = [b for b in cands if (b.pcid, b.e0pd) == (c.pcid, c.e0pd)]
+            if cands:
+                pairs.append(((same or cands)[0], c))
+        if not pairs:
+            out.append(missing("Configurations matching the baseline's"))
+            return "".join(out)
+        benches = [b for b in ds.benchmarks(lambda b: not extra_cr3(b) and tlb_pages(b) is None)
+                   if any(ds.get(c, b, "ns_per_op") for p in pairs for c in p)]
+        entries = []
+        for bname in benches:
+            for a, b in pairs:
+                d = self.deltas(a, b).get(bname)
+                lab = f"{bname.replace('BM_', '')} · {ds.label(b, True)}"
+                if d:
+                    entries.append((lab, self.colors[b], *ratio_interval(d)))
+                else:
+                    p = point_delta(ds, a, b, bname)
+                    if p is not None:
+                        entries.append((lab, self.colors[b], 1 + p / 100, None, None))
+        if entries:
+            out.append(plots.ratio_forest("baseline", "against the baseline", entries,
+                                          "time / baseline's time (log scale)"))
+        head = ["benchmark"] + [e(ds.label(b, True)) + "<br>vs " + e(ds.label(a, True)) for a, b in pairs]
+        rows = []
+        for bname in ds.benchmarks(lambda b: not extra_cr3(b)):
+            cells = [fmt_delta(self.deltas(a, b).get(bname), point_delta(ds, a, b, bname)) for a, b in pairs]
+            if any(c != "–" for c in cells):
+                rows.append([f"<code>{e(bname)}</code>"] + cells)
+        out.append(table(head, rows))
+        return "".join(out)
+
+    # -- the page ---------------------------------------------------------
+    def render(self):
+        bodies = {
+            "overview": self.overview, "state": self.state, "benchmarks": self.benchmarks, "tlb": self.tlb,
+            "extra-cr3": self.extra_cr3, "probes": self.probes, "trace": self.trace,
+            "counters": self.counters, "arm64": self.arm64, "seed": self.seed_section,
+            "baseline": self.baseline,
+        }
+        rendered = {sid: bodies[sid]() for sid, _ in SECTIONS}
+        now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        runs = ", ".join(r.run_id for r in self.ds.runs)
+        nav = "".join(f'<a href="#{sid}">{e(t)}</a>' for sid, t in SECTIONS)
+        secs = "".join(f'<section id="{sid}"><h2>{e(t)}</h2>{rendered[sid]}</section>' for sid, t in SECTIONS)
+        return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+                f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+                f"<title>ptilab report: {e(runs)}</title><style>{CSS}</style></head><body>"
+                f"<header><h1>ptilab: what page-table isolation costs</h1>"
+                f"<p>{e(runs)} · generated {now} by <code>{e(' '.join(self.argv))}</code></p></header>"
+                f"<nav>{nav}</nav><main>{secs}</main></body></html>\n")
+
+
+def trace_short(metric):
+    m = metric[len("trace:"):] if metric.startswith("trace:") else metric
+    return re.sub(r"_per_op$", "", m)
+
+
+def fit_line(xs, ys):
+    """Least squares y = slope·x + intercept: (slope, intercept, standard
+    error of the slope or None, R² or None); None with fewer than 2 distinct x."""
+    n = len(xs)
+    if n < 2 or len(set(xs)) < 2:
+        return None
+    mx, my = sum(xs) / n, sum(ys) / n
+    sxx = sum((x - mx) ** 2 for x in xs)
+    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys))
+    slope = sxy / sxx
+    icpt = my - slope * mx
+    ssr = sum((y - (slope * x + icpt)) ** 2 for x, y in zip(xs, ys))
+    syy = sum((y - my) ** 2 for y in ys)
+    se = math.sqrt(ssr / (n - 2) / sxx) if n > 2 else None
+    r2 = 1 - ssr / syy if n > 2 and syy > 0 else None
+    return slope, icpt, se, r2
