@@ -40,7 +40,18 @@ long integer_value(const std::string& option, const std::string& text, long lo, 
   return v;
 }
 
-bool alive(std::uint32_t pid) { return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH; }
+// A zombie has exited too: its parent just has not reaped it yet.
+bool alive(std::uint32_t pid) {
+  if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) return false;
+  try {
+    const std::string stat = read_text_file("/proc/" + std::to_string(pid) + "/stat");
+    const auto paren = stat.rfind(')');
+    if (paren == std::string::npos || paren + 2 >= stat.size()) return true;
+    return stat[paren + 2] != 'Z' && stat[paren + 2] != 'X';
+  } catch (const Error&) {
+    return false;  // gone between the two looks
+  }
+}
 
 std::string comm_of(std::uint32_t pid) {
   try {
@@ -174,6 +185,9 @@ int run_trace(const TraceOptions& o) {
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
   sigprocmask(SIG_BLOCK, &stop_signals, nullptr);
+  // A shell starts background jobs with SIGINT ignored; `kill -INT` must still stop us.
+  ::signal(SIGINT, SIG_DFL);
+  ::signal(SIGTERM, SIG_DFL);
 
   TraceBpf bpf(bo);
   const auto start = Clock::now();
@@ -254,7 +268,8 @@ int run_trace(const TraceOptions& o) {
     for (int i = 0; i < PTL_NR_COUNTERS; ++i) total[i] += iv.total[i];
   std::vector<PidCounts> all_pids;
   for (const auto& [_, p] : pid_totals) all_pids.push_back(p);
-  const auto top = top_pids(all_pids, static_cast<std::size_t>(o.top));
+  // With -p the target is the only process: no list.
+  const auto top = top_pids(all_pids, o.pid ? 0 : static_cast<std::size_t>(o.top));
 
   std::cout << format_totals(total, seconds, bpf.available(), iso_on, iso_assumed, !x86, top, scope);
   if (total[PTL_PID_DROPPED])

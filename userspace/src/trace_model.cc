@@ -199,10 +199,12 @@ struct Mean {
 
 IsolationCost cost_from_results(const std::vector<ResultRow>& rows, std::string_view source) {
   Mean null_on, null_off, pp_on, pp_off;
+  std::set<std::string> accels;
   for (const auto& r : rows) {
     if (r.metric != kMetricMean) continue;
     const auto v = parse_number(r.value);
     if (!v) continue;
+    if (r.benchmark == "BM_Syscall_Null" || r.benchmark == "BM_Pipe_PingPong/cpus:1") accels.insert(r.accel);
     if (r.benchmark == "BM_Syscall_Null") {
       if (r.pti == kOn) null_on.add(*v);
       if (r.pti == kOff) null_off.add(*v);
@@ -235,8 +237,11 @@ IsolationCost cost_from_results(const std::vector<ResultRow>& rows, std::string_
   } else {
     c.assumptions.push_back("no BM_Pipe_PingPong/cpus:1 pair: mm switches cost nothing extra");
   }
-  c.assumptions.push_back("costs measured where " + std::string(source) +
-                          " was run (its accel column: emulated TCG times are not hardware times)");
+  if (accels.count("tcg"))
+    c.assumptions.push_back("costs measured under TCG (emulated; every CR3 write empties the emulated TLB): far above "
+                            "any hardware's, so the estimate is not this machine's; use a KVM or bare-metal pair");
+  else
+    c.assumptions.push_back("costs measured where " + std::string(source) + " was run, applied to the rates traced here");
   c.assumptions.push_back("the extra TLB refills of a large working set (BM_TLB_Sweep) are not included");
   return c;
 }
@@ -272,6 +277,8 @@ std::string format_estimate(const Estimate& e, const IsolationCost& cost, std::s
   out += "  = (" + fixed(e.entries_per_s, 0) + " entries/s x " + fixed(cost.ns_per_entry, 1) + " ns + " +
          fixed(e.mm_switches_per_s, 0) + " mm switches/s x " + fixed(cost.ns_per_mm_switch, 1) + " ns) / (" +
          std::to_string(e.nr_cpus) + " x 1e9 ns/s)\n";
+  if (e.percent_of_cpus > 100)
+    out += "  (over 100%: these costs cannot belong to this machine, see the assumptions)\n";
   out += "  cost from " + cost.source + ":\n";
   for (const auto& i : cost.inputs) out += "    " + i + "\n";
   out += "  assumptions:\n";

@@ -89,6 +89,13 @@ TEST(TraceModel, CostFromAPtiPair) {
   EXPECT_DOUBLE_EQ(c.ns_per_entry, 300);
   EXPECT_DOUBLE_EQ(c.ns_per_mm_switch, (3000 - 4 * 300) / 2.0);
   EXPECT_FALSE(c.inputs.empty());
+  bool tcg = false;
+  for (const auto& a : c.assumptions) tcg |= a.find("TCG") != std::string::npos;
+  EXPECT_FALSE(tcg);
+  std::vector<ResultRow> emulated = rows;
+  for (auto& r : emulated) r.accel = "tcg";
+  for (const auto& a : cost_from_results(emulated, "r.csv").assumptions) tcg |= a.find("TCG") != std::string::npos;
+  EXPECT_TRUE(tcg) << "an estimate from emulated costs says so";
 
   // No ping-pong pair: mm switches cost 0 and an assumption says so.
   const IsolationCost d = cost_from_results({rows[0], rows[1]}, "r.csv");
