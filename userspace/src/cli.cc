@@ -19,6 +19,7 @@
 #include "snapshot.h"
 #include "status.h"
 #include "table.h"
+#include "trace_cmd.h"
 
 namespace ptilab {
 
@@ -38,6 +39,8 @@ const std::string_view kUsage =
        ptilab hook status [--json]
        ptilab snapshot --out FILE.csv [--run-id ID] [--host NAME] [--accel NAME]
                        [--probes] [--iterations N] [--audit] [--debugfs DIR]
+       ptilab trace [-p PID] [-i SEC] [-d SEC] [--csv FILE] [--top N] [--per-cpu]
+                    [-q] [--estimate [--cost-from RESULTS.csv]] [--btf FILE] [-v]
        ptilab help
 
 bench   run the benchmarks; write DIR/benchmarks.json (Google Benchmark's
@@ -115,6 +118,29 @@ snapshot
         rows to FILE.csv; the run columns as `ptilab bench` fills them
   --probes            time every primitive (--iterations N, default 10000)
   --audit             add the ptaudit summary (pages per kernel region)
+
+trace   count kernel entries, context switches (and those that change mm:
+        a CR3/TTBR0 write) and TLB flushes by reason with eBPF, per CPU and
+        per process, one row of rates per interval as `perf stat -I`;
+        Ctrl-C (or -d, or the -p process's exit) prints totals and the
+        derived kernel entries and CR3 writes per second. Needs root and
+        the kernel's BTF (/sys/kernel/btf/vmlinux); no tracefs needed
+  -p, --pid PID       count only this process
+  -i, --interval SEC  interval (default 1)
+  -d, --duration SEC  stop after SEC seconds (default: at Ctrl-C)
+  --csv FILE          write totals as results CSV rows (benchmark trace,
+                      trace:<comm>:<pid> for the top processes)
+  --top N             processes shown per interval and in the totals
+                      (default 5; 0: none)
+  --per-cpu           a row per CPU too
+  -q, --quiet         no interval rows, only the totals
+  --estimate          estimate the CPU share isolation costs this workload:
+                      measured rates x cost per entry and mm switch, from
+                      --cost-from RESULTS.csv (a pti=on and a pti=off run of
+                      ptilab bench) or else the module's CR3 probe
+  --btf FILE          kernel BTF (default $PTILAB_BTF or /sys/kernel/btf/vmlinux)
+  --state FILE, --run-id ID, --host NAME, --accel NAME   as for bench
+  -v, --verbose       libbpf's messages
 )";
 
 namespace {
@@ -533,6 +559,7 @@ int run_cli(int argc, char** argv) {
     if (cmd == "probe") return run_probe_cmd(parse_probe_options(args));
     if (cmd == "hook") return run_hook_cmd(parse_hook(args));
     if (cmd == "snapshot") return run_snapshot(parse_snapshot(args));
+    if (cmd == "trace") return run_trace(parse_trace(args));
     throw UsageError("unknown subcommand '" + cmd + "'");
   } catch (const UsageError& e) {
     std::cerr << "ptilab: " << one_line(e.what()) << "\n\n" << kUsage;

@@ -1,0 +1,134 @@
+// `ptilab trace` without BPF: the counters' names, per-interval deltas,
+// the derived kernel-entry and CR3-write numbers, the isolation-cost
+// estimate, the table and the CSV rows. The loader (trace_bpf.h) only
+// fills TraceSnapshot; everything here is pure and unit-tested.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "results.h"
+#include "trace.h"  // bpf/trace.h: the counters shared with the BPF program
+
+namespace ptilab {
+
+using CounterArray = std::array<std::uint64_t, PTL_NR_COUNTERS>;
+using PidCounterArray = std::array<std::uint64_t, PTL_PID_NR_COUNTERS>;
+
+struct CounterInfo {
+  int index;
+  std::string_view metric;  // CSV metric stem: "syscalls" -> syscalls, syscalls_per_s
+  std::string_view column;  // interval table column
+  std::string_view label;   // totals
+};
+
+// Every counter the table and CSV show, in display order.
+const std::vector<CounterInfo>& counter_infos();
+const std::vector<CounterInfo>& pid_counter_infos();
+
+// Which counters the running kernel could trace (the loader disables a
+// program whose tracepoint is missing: arm64 has no tlb:tlb_flush).
+using CounterSet = std::array<bool, PTL_NR_COUNTERS>;
+CounterSet all_counters();
+
+struct PidCounts {
+  std::uint32_t pid = 0;
+  std::string comm;
+  PidCounterArray c{};
+};
+
+// Monotonic counters as read from the maps.
+struct TraceSnapshot {
+  double seconds = 0;  // since the trace started
+  std::vector<CounterArray> cpus;
+  std::map<std::uint32_t, PidCounts> pids;
+};
+
+struct TraceInterval {
+  double seconds = 0;  // length
+  double end = 0;      // since the start
+  std::vector<CounterArray> cpus;  // deltas per CPU
+  CounterArray total{};            // summed over CPUs
+  std::vector<PidCounts> pids;     // deltas, only processes with any
+};
+
+// cur - prev. A pid missing from prev counts from zero.
+TraceInterval interval_between(const TraceSnapshot& prev, const TraceSnapshot& cur);
+
+// Adds an interval's per-process deltas to running totals.
+void accumulate_pids(std::map<std::uint32_t, PidCounts>& totals, const std::vector<PidCounts>& deltas);
+
+// The N processes with the most kernel entries (syscalls + interrupts +
+// user page faults), then most context switches; ties by pid.
+std::vector<PidCounts> top_pids(std::vector<PidCounts> pids, std::size_t n);
+
+// tlb:tlb_flush does not fire for PTI's CR3 switches on kernel entry and
+// exit, so these are derived from counted events.
+struct Derived {
+  double kernel_entries = 0;  // syscalls + user page faults + interrupts in user tasks
+  double cr3_writes = 0;      // 2 x kernel_entries (isolation on) + mm switches
+  bool isolation_on = true;
+};
+Derived derive(const CounterArray& c, bool isolation_on);
+// Whether the CR3 formula should count entry/exit writes: pti (x86) or
+// kpti (arm64) "on"; "unknown" counts as on (and the caller says so).
+bool isolation_assumed_on(std::string_view pti, std::string_view kpti);
+std::string entries_formula();
+std::string cr3_formula(bool isolation_on, bool arm64);
+
+// What isolation adds per transition.
+struct IsolationCost {
+  double ns_per_entry = 0;      // per kernel entry + exit
+  double ns_per_mm_switch = 0;  // per context switch that changes mm
+  std::string source;           // "ptilab.ko probe cr3_noflush" / "results.csv (pti on/off)"
+  std::vector<std::string> inputs;       // the numbers it came from
+  std::vector<std::string> assumptions;  // what it leaves out
+};
+
+// From a pti=on/pti=off pair in results rows: BM_Syscall_Null's ns_per_op
+// difference is one entry+exit; BM_Pipe_PingPong/cpus:1 (4 entries, 2 mm
+// switches per round trip) gives the mm switch after the entries' share.
+// Rows of several runs per configuration are averaged. Throws Error naming
+// what is missing.
+IsolationCost cost_from_results(const std::vector<ResultRow>& rows, std::string_view source);
+// From the module's probe: two CR3 writes per entry and exit.
+IsolationCost cost_from_probe(std::string_view primitive, double cr3_write_ns);
+
+struct Estimate {
+  double entries_per_s = 0;
+  double mm_switches_per_s = 0;
+  double ns_per_s = 0;          // isolation's CPU time per second of wall time
+  double percent_of_cpus = 0;   // of all online CPUs
+  double percent_of_one_cpu = 0;
+  int nr_cpus = 1;
+};
+Estimate estimate(const Derived& d, const CounterArray& total, double seconds, int nr_cpus,
+                  const IsolationCost& cost);
+std::string format_estimate(const Estimate& e, const IsolationCost& cost, std::string_view scope);
+
+// The interval table in the manner of `perf stat -I`: rates per second.
+std::string table_legend(bool x86);
+std::string table_header(const CounterSet& available);
+// One row: time, what ("all", "cpu3"), rates, derived entries/s and CR3/s.
+std::string table_row(double end, std::string_view what, const CounterArray& c, double seconds,
+                      const CounterSet& available, bool isolation_on);
+std::string pid_row(double end, const PidCounts& p, double seconds, const CounterSet& available);
+
+// The summary printed at the end (Ctrl-C, -d, or the target's exit).
+std::string format_totals(const CounterArray& total, double seconds, const CounterSet& available,
+                          bool isolation_on, bool isolation_assumed, bool arm64,
+                          const std::vector<PidCounts>& top, std::string_view scope);
+
+// CSV rows: benchmark "trace" (system-wide or -p), "trace:<comm>:<pid>" per
+// top process. Per counter: <metric> (count, the run's total) and
+// <metric>_per_s (mean rate; stddev over intervals, repetitions = intervals).
+std::vector<ResultRow> trace_rows(const RunInfo& run, const std::vector<TraceInterval>& intervals,
+                                  const CounterSet& available, bool isolation_on,
+                                  const std::vector<PidCounts>& top, double seconds);
+
+}  // namespace ptilab
