@@ -7,8 +7,10 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <utility>
 
 #include "bench_skip.h"
+#include "bench_trace.h"
 #include "perf_counters.h"
 #include "pinning.h"
 
@@ -31,17 +33,24 @@ inline void skip(benchmark::State& state, const std::string& why) {
 // or exited thread and child the process created since the counters were
 // opened (a read of an inherited counter sums them), plus a constant per
 // run (the reads themselves, Google Benchmark starting and stopping its
-// timer) spread over the iterations. Without --counters it does nothing.
+// timer) spread over the iterations. With --trace it also sets the
+// tracer's system-wide counts per iteration (bench_trace.h). Without
+// either it does nothing.
 class CounterScope {
  public:
-  explicit CounterScope(benchmark::State& state) : state_(state), set_(ptilab::active_perf_counters()) {
+  explicit CounterScope(benchmark::State& state)
+      : state_(state), set_(ptilab::active_perf_counters()), tracer_(ptilab::active_bench_tracer()) {
     if (set_) error_ = set_->read(start_);
+    if (tracer_) trace_start_ = tracer_->read();
   }
   CounterScope(const CounterScope&) = delete;
   CounterScope& operator=(const CounterScope&) = delete;
   ~CounterScope() { stop(); }
 
   void stop() {
+    if (ptilab::BenchTracer* const tracer = std::exchange(tracer_, nullptr))
+      for (const auto& [name, delta] : tracer->deltas(trace_start_, tracer->read()))
+        state_.counters[name] = benchmark::Counter(delta, benchmark::Counter::kAvgIterations);
     ptilab::PerfCounterSet* const set = set_;
     if (!set) return;
     set_ = nullptr;
@@ -58,7 +67,9 @@ class CounterScope {
  private:
   benchmark::State& state_;
   ptilab::PerfCounterSet* set_;
+  ptilab::BenchTracer* tracer_;
   ptilab::CounterReading start_;
+  ptilab::CounterArray trace_start_{};
   std::string error_;
 };
 

@@ -11,6 +11,7 @@
 
 #include "atomic_file.h"
 #include "bench_reporter.h"
+#include "bench_trace.h"
 #include "error.h"
 #include "perf_counters.h"
 #include "noise.h"
@@ -74,6 +75,12 @@ struct BenchmarkShutdown {
 struct ActiveCounters {
   explicit ActiveCounters(PerfCounterSet* set) { set_active_perf_counters(set); }
   ~ActiveCounters() { set_active_perf_counters(nullptr); }
+};
+
+// The benchmarks' tracer, for as long as it lives.
+struct ActiveTracer {
+  explicit ActiveTracer(BenchTracer* tracer) { set_active_bench_tracer(tracer); }
+  ~ActiveTracer() { set_active_bench_tracer(nullptr); }
 };
 
 }  // namespace
@@ -178,6 +185,16 @@ int run_bench(const BenchOptions& o, const char* argv0) {
     }
   }
   ActiveCounters active(counters && counters->any_supported() ? &*counters : nullptr);
+
+  // The tracer, loaded and attached before anything is measured: it fails
+  // (no root, no BTF) in one line, before any output.
+  std::optional<BenchTracer> tracer;
+  if (o.trace) {
+    tracer.emplace(TraceBpfOptions{}, isolation_assumed_on(iso.pti, iso.kpti));
+    for (auto& name : tracer->names()) counted.push_back(std::move(name));
+    std::cerr << "ptilab: tracing (system-wide): per-iteration counts of the tracer; its own cost is in the times\n";
+  }
+  ActiveTracer active_tracer(tracer ? &*tracer : nullptr);
 
   std::error_code ec;
   std::filesystem::create_directories(o.out_dir, ec);

@@ -24,6 +24,7 @@ struct BenchOptions {
   std::optional<double> min_time;  // seconds
   std::string name_suffix;         // appended to every benchmark name in results.csv
   std::vector<std::string> counters;     // perf events (--counters), as typed
+  bool trace = false;                    // --trace: the eBPF tracer's counts per iteration
   // The CPU the single-process benchmarks pin themselves to (pinning.h);
   // default: the last allowed one. pin = false (--no-pin): none.
   std::optional<int> cpu;

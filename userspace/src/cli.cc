@@ -72,6 +72,13 @@ bench   run the benchmarks; write DIR/benchmarks.json (Google Benchmark's
                       benchmark and event (unit per_op). An event this
                       machine cannot count is a warning and a not_supported
                       row, never a zero
+  --trace             also count, with the eBPF tracer (ptilab trace; root,
+                      kernel BTF), system calls, interrupts, page faults,
+                      context and mm switches and TLB flushes per iteration,
+                      system-wide (for a quiet machine: the VM), plus the
+                      derived kernel entries and CR3 writes: results.csv
+                      rows trace:<count>_per_op. The tracer's own cost is in
+                      that run's times
 merge   concatenate results CSVs (all with the ptilab header) into OUT.csv
 table   print mean ns per operation per benchmark and configuration, with
         the pti on/off ratio
@@ -257,6 +264,9 @@ BenchOptions parse_bench(const Args& args) {
       o.min_time = positive_seconds(name, r.value());
     } else if (name == "--counters") {
       o.counters = parse_counter_list(r.value());
+    } else if (name == "--trace") {
+      r.no_value();
+      o.trace = true;
     } else if (name == "--cpu") {
       o.cpu = int_in_range(name, r.value(), 0, kMaxCpu);
     } else if (name == "--no-pin") {

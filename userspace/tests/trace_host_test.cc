@@ -257,3 +257,33 @@ TEST(TraceHost, UnprivilegedIsOneClearLine) {
 
 }  // namespace
 }  // namespace ptilab
+
+namespace ptilab {
+namespace {
+
+// ptilab bench --trace: the tracer's counts per iteration next to the
+// time. A pipe round trip between two processes on one CPU is 4 system
+// calls and 2 mm switches; between two threads (futex) no mm switch. The
+// counts are system-wide, so the margins leave room for the machine's
+// other work.
+TEST(TraceHost, BenchTraceCountsPerIteration) {
+  SKIP_UNLESS_TRACEABLE();
+  TempDir out;
+  const auto r = testing::run_ptilab({"bench", "--trace", "--filter", "^BM_(Pipe|Futex)_PingPong/cpus:1$",
+                                      "--repetitions", "1", "--min-time", "0.05", "--out", out.path().string()});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto rows = read_results(out.path() / "results.csv");
+  const auto value = [&](const std::string& bench, const std::string& metric) {
+    for (const auto& row : rows)
+      if (row.benchmark == bench && row.metric == metric) return parse_number(row.value).value_or(-1);
+    return -1.0;
+  };
+  EXPECT_NEAR(value("BM_Pipe_PingPong/cpus:1", "trace:syscalls_per_op"), 4, 0.4);
+  EXPECT_NEAR(value("BM_Pipe_PingPong/cpus:1", "trace:mm_switches_per_op"), 2, 0.3);
+  EXPECT_NEAR(value("BM_Futex_PingPong/cpus:1", "trace:syscalls_per_op"), 4, 0.4);
+  EXPECT_LT(value("BM_Futex_PingPong/cpus:1", "trace:mm_switches_per_op"), 0.2);
+  EXPECT_GE(value("BM_Futex_PingPong/cpus:1", "trace:mm_switches_per_op"), 0);
+}
+
+}  // namespace
+}  // namespace ptilab

@@ -2,6 +2,8 @@
 // CSV rows, argument parsing. No BPF needed.
 #include "trace_model.h"
 
+#include "bench_trace.h"
+
 #include <gtest/gtest.h>
 
 #include "error.h"
@@ -214,6 +216,39 @@ TEST(TraceArgs, BadArgumentsAreUsageErrors) {
     for (const auto& a : args) joined += a + " ";
     EXPECT_THROW(parse_trace(args), UsageError) << joined;
   }
+}
+
+}  // namespace
+}  // namespace ptilab
+
+namespace ptilab {
+namespace {
+
+// ptilab bench --trace: per-loop deltas of every traceable counter, then
+// the derived entries and CR3 writes, which depend on isolation.
+TEST(BenchTrace, DeltasAndDerivedCountsPerLoop) {
+  CounterArray from{}, to{};
+  from[PTL_SYSCALLS] = 100;
+  to[PTL_SYSCALLS] = 500;
+  to[PTL_PF_USER] = 20;
+  to[PTL_INTR_IN_TASK] = 5;
+  to[PTL_MM_SWITCHES] = 200;
+  CounterSet available = all_counters();
+  available[PTL_TLB_FLUSHES] = false;  // e.g. a kernel without tlb:tlb_flush
+  const auto value = [](const std::vector<std::pair<std::string, double>>& d, const std::string& name) {
+    for (const auto& [n, v] : d)
+      if (n == name) return v;
+    return -1.0;
+  };
+  const auto on = trace_deltas(from, to, available, true);
+  EXPECT_EQ(value(on, "trace:syscalls_per_op"), 400);
+  EXPECT_EQ(value(on, "trace:mm_switches_per_op"), 200);
+  EXPECT_EQ(value(on, "trace:tlb_flushes_per_op"), -1) << "an untraceable counter is left out, not zero";
+  EXPECT_EQ(value(on, "trace:kernel_entries_derived_per_op"), 425);
+  EXPECT_EQ(value(on, "trace:cr3_writes_derived_per_op"), 2 * 425 + 200);
+  const auto off = trace_deltas(from, to, available, false);
+  EXPECT_EQ(value(off, "trace:cr3_writes_derived_per_op"), 200);
+  EXPECT_EQ(off.back().first, "trace:cr3_writes_derived_per_op");
 }
 
 }  // namespace

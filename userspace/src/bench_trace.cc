@@ -1,0 +1,44 @@
+#include "bench_trace.h"
+
+namespace ptilab {
+
+namespace {
+BenchTracer* g_active = nullptr;
+}  // namespace
+
+std::string trace_metric(std::string_view stem) { return "trace:" + std::string(stem) + "_per_op"; }
+
+std::vector<std::pair<std::string, double>> trace_deltas(const CounterArray& from, const CounterArray& to,
+                                                         const CounterSet& available, bool isolation_on) {
+  std::vector<std::pair<std::string, double>> out;
+  CounterArray d{};
+  for (std::size_t i = 0; i < d.size(); ++i) d[i] = to[i] - from[i];
+  for (const CounterInfo& ci : counter_infos())
+    if (available[static_cast<std::size_t>(ci.index)])
+      out.emplace_back(trace_metric(ci.metric), static_cast<double>(d[static_cast<std::size_t>(ci.index)]));
+  const Derived derived = derive(d, isolation_on);
+  out.emplace_back(trace_metric("kernel_entries_derived"), derived.kernel_entries);
+  out.emplace_back(trace_metric("cr3_writes_derived"), derived.cr3_writes);
+  return out;
+}
+
+BenchTracer::BenchTracer(const TraceBpfOptions& options, bool isolation_on)
+    : bpf_(options), isolation_on_(isolation_on) {}
+
+std::vector<std::string> BenchTracer::names() const {
+  std::vector<std::string> names;
+  for (const auto& [name, value] : deltas(CounterArray{}, CounterArray{})) names.push_back(name);
+  return names;
+}
+
+CounterArray BenchTracer::read() const {
+  CounterArray total{};
+  for (const CounterArray& cpu : bpf_.read().cpus)
+    for (std::size_t i = 0; i < total.size(); ++i) total[i] += cpu[i];
+  return total;
+}
+
+BenchTracer* active_bench_tracer() { return g_active; }
+void set_active_bench_tracer(BenchTracer* tracer) { g_active = tracer; }
+
+}  // namespace ptilab
