@@ -6,6 +6,10 @@ SHELL := /bin/bash
 
 # Debian kernel series to fetch and boot (6.1 or 6.12).
 KSERIES ?= 6.1
+# Target of the module (x86_64, or arm64 cross-built with
+# CROSS_COMPILE=aarch64-linux-gnu-); vm-bench also takes ARCH=all.
+ARCH ?= x86_64
+override KARCH := $(if $(filter arm64 aarch64,$(ARCH)),arm64,x86_64)
 # Build the module against these headers instead of Debian's fetched ones,
 # e.g. KDIR=/lib/modules/$(uname -r)/build on a real test host.
 KDIR ?=
@@ -32,14 +36,14 @@ deps:
 	@scripts/deps
 
 kernel: deps
-	@scripts/kernel --series $(KSERIES) fetch >/dev/null
+	@scripts/kernel --arch $(KARCH) --series $(KSERIES) fetch >/dev/null
 
 # Each kernel gets its own build directory, so modules for several
 # kernels (and later architectures) coexist: build/module/<release>/.
 ifeq ($(KDIR),)
 module: kernel
-	@kdir=$$(scripts/kernel --series $(KSERIES) kdir) && \
-	abi=$$(scripts/kernel --series $(KSERIES) abi) && \
+	@kdir=$$(scripts/kernel --arch $(KARCH) --series $(KSERIES) kdir) && \
+	abi=$$(scripts/kernel --arch $(KARCH) --series $(KSERIES) abi) && \
 	$(MAKE) --no-print-directory module-build MODULE_KDIR=$$kdir MODULE_OUT=$(BUILD)/module/$$abi
 else
 module:
@@ -47,12 +51,16 @@ module:
 		MODULE_OUT=$(BUILD)/module/$(notdir $(patsubst %/build,%,$(patsubst %/,%,$(KDIR))))
 endif
 
+# Kbuild takes ARCH from the environment too, so always pass it: the
+# x86 build gets ARCH=x86, never the user's ARCH=x86_64 spelling.
+MODULE_CROSS = $(if $(filter arm64,$(KARCH)),ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-,ARCH=x86)
+
 .PHONY: module-build
 module-build:
 	@test -f $(MODULE_KDIR)/Makefile || { echo "make: no kernel build tree at $(MODULE_KDIR) (install linux-headers-$$(uname -r)?)"; exit 1; }
 	@mkdir -p $(MODULE_OUT)
 	@cp -u module/*.c module/*.h module/Kbuild $(MODULE_OUT)/
-	$(MAKE) -C $(MODULE_KDIR) M=$(abspath $(MODULE_OUT)) modules
+	$(MAKE) -C $(MODULE_KDIR) M=$(abspath $(MODULE_OUT)) $(MODULE_CROSS) modules
 	@echo "module: $(MODULE_OUT)/ptilab.ko"
 
 userspace: deps
