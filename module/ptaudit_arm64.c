@@ -85,8 +85,11 @@ const char *ptilab_arch_region(unsigned long addr)
 		return "vmemmap";
 	if (in(addr, PCI_IO_START, PCI_IO_END))
 		return "pci_io";
-	/* Text pages TEXT1..TEXT3, then the data page in TEXT4's slot. */
-	if (in(addr, __fix_to_virt(FIX_ENTRY_TRAMP_TEXT4), tramp + PAGE_SIZE))
+	/*
+	 * Fixmap slots count down in address: TEXT1 (TRAMP_VALIAS) is the
+	 * lowest page, the text goes up from it, the data page is TEXT4's.
+	 */
+	if (in(addr, tramp, __fix_to_virt(FIX_ENTRY_TRAMP_TEXT4) + PAGE_SIZE))
 		return "trampoline";
 	if (in(addr, FIXADDR_START, FIXADDR_TOP))
 		return "fixmap";
