@@ -16,7 +16,7 @@ KDIR ?=
 BUILD := build
 space := $(subst ,, )
 
-.PHONY: all help deps kernel module userspace vm-bench bench report test clean
+.PHONY: all help deps kernel module userspace userspace-arm64 vm-bench bench report test clean
 
 all: module userspace
 
@@ -30,6 +30,8 @@ help:
 	@echo "make kernel     fetch Debian's kernel and headers for KSERIES=$(KSERIES) into the cache"
 	@echo "make module     build ptilab.ko (against Debian's headers, or KDIR=...)"
 	@echo "make userspace  build the ptilab program and unit tests"
+	@echo "make userspace-arm64  cross-build the ptilab program for arm64 guests (build/userspace-arm64/)"
+	@echo "                (make module ARCH=arm64 cross-builds the module)"
 	@echo "make clean      remove build/ (the kernel cache stays)"
 
 deps:
@@ -67,6 +69,13 @@ userspace: deps
 	@cmake -S userspace -B $(BUILD)/userspace -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@cmake --build $(BUILD)/userspace -j$$(nproc)
 
+# The guest program for arm64: same sources, Debian's cross compiler and
+# arm64 libraries (scripts/deps), no tests.
+userspace-arm64: deps
+	@cmake -S userspace -B $(BUILD)/userspace-arm64 -DCMAKE_BUILD_TYPE=Release \
+		-DCMAKE_TOOLCHAIN_FILE=$(CURDIR)/userspace/cmake/aarch64-linux-gnu.cmake >/dev/null
+	@cmake --build $(BUILD)/userspace-arm64 -j$$(nproc)
+
 vm-bench: module userspace
 	@scripts/vm-bench --kseries $(KSERIES)
 
@@ -90,8 +99,11 @@ report: userspace
 # The VM tests boot every series in TEST_KSERIES, so build a module for each.
 TEST_KSERIES ?= 6.1 6.12
 
-test: userspace
-	@for s in $(TEST_KSERIES); do $(MAKE) --no-print-directory module KSERIES=$$s || exit 1; done
+test: userspace userspace-arm64
+	@for s in $(TEST_KSERIES); do \
+		$(MAKE) --no-print-directory module KSERIES=$$s ARCH=x86_64 || exit 1; \
+		$(MAKE) --no-print-directory module KSERIES=$$s ARCH=arm64 || exit 1; \
+	done
 	@cmake -S userspace -B $(BUILD)/userspace -DPTILAB_KSERIES="$(subst $(space),;,$(strip $(TEST_KSERIES)))" >/dev/null
 	@ctest --test-dir $(BUILD)/userspace --output-on-failure
 
