@@ -76,8 +76,12 @@ userspace-arm64: deps
 		-DCMAKE_TOOLCHAIN_FILE=$(CURDIR)/userspace/cmake/aarch64-linux-gnu.cmake >/dev/null
 	@cmake --build $(BUILD)/userspace-arm64 -j$$(nproc)
 
-vm-bench: module userspace
-	@scripts/vm-bench --kseries $(KSERIES)
+# ARCH=x86_64|arm64|all; all unless ARCH is given on the command line.
+VMBENCH_ARCH = $(if $(filter command line,$(origin ARCH)),$(ARCH),all)
+vm-bench: userspace
+	@case $(VMBENCH_ARCH) in all|x86_64|amd64) $(MAKE) --no-print-directory module ARCH=x86_64 ;; esac
+	@case $(VMBENCH_ARCH) in all|arm64|aarch64) $(MAKE) --no-print-directory module userspace-arm64 ARCH=arm64 ;; esac
+	@scripts/vm-bench --arch $(VMBENCH_ARCH) --kseries $(KSERIES)
 
 # The running kernel, no VM: scripts/bench builds and loads the module
 # itself when this kernel allows it.

@@ -201,6 +201,8 @@ void ptilab_arch_state(struct ptilab_kv *kv)
 		       field(read_sysreg_s(SYS_ID_AA64PFR0_EL1), PFR0_CSV3_SHIFT));
 	ptilab_kv_bool(kv, "e0pd_hw", field(mmfr2, MMFR2_E0PD_SHIFT));
 	ptilab_kv_bool(kv, "e0pd_enabled", tcr & TCR_E0PD1_BIT);
+	/* In effect: the results CSV's e0pd column. */
+	ptilab_kv_bool(kv, "e0pd", tcr & TCR_E0PD1_BIT);
 	/* KPTI needs non-global kernel mappings; so does early KASLR boot. */
 	ptilab_kv_bool(kv, "ng_mappings", arm64_use_ng_mappings);
 	snprintf(midr, sizeof(midr), "0x%08x", read_cpuid_id());
