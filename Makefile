@@ -6,13 +6,17 @@ SHELL := /bin/bash
 
 # Debian kernel series to fetch and boot (6.1 or 6.12).
 KSERIES ?= 6.1
+# Target of the module (x86_64, or arm64 cross-built with
+# CROSS_COMPILE=aarch64-linux-gnu-); vm-bench also takes ARCH=all.
+ARCH ?= x86_64
+override KARCH := $(if $(filter arm64 aarch64,$(ARCH)),arm64,x86_64)
 # Build the module against these headers instead of Debian's fetched ones,
 # e.g. KDIR=/lib/modules/$(uname -r)/build on a real test host.
 KDIR ?=
 BUILD := build
 space := $(subst ,, )
 
-.PHONY: all help deps kernel module userspace vm-bench bench report test clean
+.PHONY: all help deps kernel module userspace userspace-arm64 vm-bench bench report test clean
 
 all: module userspace
 
@@ -26,20 +30,22 @@ help:
 	@echo "make kernel     fetch Debian's kernel and headers for KSERIES=$(KSERIES) into the cache"
 	@echo "make module     build ptilab.ko (against Debian's headers, or KDIR=...)"
 	@echo "make userspace  build the ptilab program and unit tests"
+	@echo "make userspace-arm64  cross-build the ptilab program for arm64 guests (build/userspace-arm64/)"
+	@echo "                (make module ARCH=arm64 cross-builds the module)"
 	@echo "make clean      remove build/ (the kernel cache stays)"
 
 deps:
 	@scripts/deps
 
 kernel: deps
-	@scripts/kernel --series $(KSERIES) fetch >/dev/null
+	@scripts/kernel --arch $(KARCH) --series $(KSERIES) fetch >/dev/null
 
 # Each kernel gets its own build directory, so modules for several
 # kernels (and later architectures) coexist: build/module/<release>/.
 ifeq ($(KDIR),)
 module: kernel
-	@kdir=$$(scripts/kernel --series $(KSERIES) kdir) && \
-	abi=$$(scripts/kernel --series $(KSERIES) abi) && \
+	@kdir=$$(scripts/kernel --arch $(KARCH) --series $(KSERIES) kdir) && \
+	abi=$$(scripts/kernel --arch $(KARCH) --series $(KSERIES) abi) && \
 	$(MAKE) --no-print-directory module-build MODULE_KDIR=$$kdir MODULE_OUT=$(BUILD)/module/$$abi
 else
 module:
@@ -47,20 +53,35 @@ module:
 		MODULE_OUT=$(BUILD)/module/$(notdir $(patsubst %/build,%,$(patsubst %/,%,$(KDIR))))
 endif
 
+# Kbuild takes ARCH from the environment too, so always pass it: the
+# x86 build gets ARCH=x86, never the user's ARCH=x86_64 spelling.
+MODULE_CROSS = $(if $(filter arm64,$(KARCH)),ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-,ARCH=x86)
+
 .PHONY: module-build
 module-build:
 	@test -f $(MODULE_KDIR)/Makefile || { echo "make: no kernel build tree at $(MODULE_KDIR) (install linux-headers-$$(uname -r)?)"; exit 1; }
 	@mkdir -p $(MODULE_OUT)
 	@cp -u module/*.c module/*.h module/Kbuild $(MODULE_OUT)/
-	$(MAKE) -C $(MODULE_KDIR) M=$(abspath $(MODULE_OUT)) modules
+	$(MAKE) -C $(MODULE_KDIR) M=$(abspath $(MODULE_OUT)) $(MODULE_CROSS) modules
 	@echo "module: $(MODULE_OUT)/ptilab.ko"
 
 userspace: deps
 	@cmake -S userspace -B $(BUILD)/userspace -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@cmake --build $(BUILD)/userspace -j$$(nproc)
 
-vm-bench: module userspace
-	@scripts/vm-bench --kseries $(KSERIES)
+# The guest program for arm64: same sources, Debian's cross compiler and
+# arm64 libraries (scripts/deps), no tests.
+userspace-arm64: deps
+	@cmake -S userspace -B $(BUILD)/userspace-arm64 -DCMAKE_BUILD_TYPE=Release \
+		-DCMAKE_TOOLCHAIN_FILE=$(CURDIR)/userspace/cmake/aarch64-linux-gnu.cmake >/dev/null
+	@cmake --build $(BUILD)/userspace-arm64 -j$$(nproc)
+
+# ARCH=x86_64|arm64|all; all unless ARCH is given on the command line.
+VMBENCH_ARCH = $(if $(filter command line,$(origin ARCH)),$(ARCH),all)
+vm-bench: userspace
+	@case $(VMBENCH_ARCH) in all|x86_64|amd64) $(MAKE) --no-print-directory module ARCH=x86_64 ;; esac
+	@case $(VMBENCH_ARCH) in all|arm64|aarch64) $(MAKE) --no-print-directory module userspace-arm64 ARCH=arm64 ;; esac
+	@scripts/vm-bench --arch $(VMBENCH_ARCH) --kseries $(KSERIES)
 
 # The running kernel, no VM: scripts/bench builds and loads the module
 # itself when this kernel allows it.
@@ -82,8 +103,11 @@ report: userspace
 # The VM tests boot every series in TEST_KSERIES, so build a module for each.
 TEST_KSERIES ?= 6.1 6.12
 
-test: userspace
-	@for s in $(TEST_KSERIES); do $(MAKE) --no-print-directory module KSERIES=$$s || exit 1; done
+test: userspace userspace-arm64
+	@for s in $(TEST_KSERIES); do \
+		$(MAKE) --no-print-directory module KSERIES=$$s ARCH=x86_64 || exit 1; \
+		$(MAKE) --no-print-directory module KSERIES=$$s ARCH=arm64 || exit 1; \
+	done
 	@cmake -S userspace -B $(BUILD)/userspace -DPTILAB_KSERIES="$(subst $(space),;,$(strip $(TEST_KSERIES)))" >/dev/null
 	@ctest --test-dir $(BUILD)/userspace --output-on-failure
 
