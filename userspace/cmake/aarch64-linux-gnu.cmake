@@ -11,3 +11,5 @@ set(CMAKE_CXX_COMPILER aarch64-linux-gnu-g++)
 # /usr/lib/aarch64-linux-gnu; headers in /usr/include are shared.
 set(CMAKE_LIBRARY_ARCHITECTURE aarch64-linux-gnu)
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
+# pkg-config (libbpf) must describe the arm64 libraries, not the host's.
+set(ENV{PKG_CONFIG_LIBDIR} /usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig)
