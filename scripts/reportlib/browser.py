@@ -50,15 +50,19 @@ class Chromium:
         def fds():
             # The protocol pipe must be fds 3 (commands) and 4 (replies);
             # move both out of the way first, as either may be 3 or 4.
-            r = fcntl.fcntl(to_child_r, fcntl.F_DUPFD, 10)
-            w = fcntl.fcntl(from_child_w, fcntl.F_DUPFD, 10)
+            # dup2's copies are the only descriptors without close-on-exec
+            # (Python opens everything else with it), so they alone reach
+            # chromium; pass_fds cannot name 3 and 4, which need not exist
+            # in this process.
+            r = fcntl.fcntl(to_child_r, fcntl.F_DUPFD_CLOEXEC, 10)
+            w = fcntl.fcntl(from_child_w, fcntl.F_DUPFD_CLOEXEC, 10)
             os.dup2(r, 3)
             os.dup2(w, 4)
 
         cmd = [find_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--remote-debugging-pipe",
                "--no-first-run", "--no-default-browser-check", "--disable-extensions", "--hide-scrollbars",
                "--user-data-dir=" + self.profile.name, "about:blank"]
-        self.proc = subprocess.Popen(cmd, preexec_fn=fds, pass_fds=(3, 4),
+        self.proc = subprocess.Popen(cmd, preexec_fn=fds, close_fds=False,
                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
         os.close(to_child_r)
