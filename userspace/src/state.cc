@@ -124,8 +124,16 @@ Isolation isolation_from_kernel(const std::optional<std::string>& meltdown_text,
   iso.source = "kernel (no module state): meltdown sysfs file, /proc/cpuinfo";
   const std::string_view meltdown = meltdown_text ? pti_from_meltdown(*meltdown_text) : kUnknown;
   if (!is_x86_64(arch)) {
-    // arm64 reports KPTI as "Mitigation: PTI" too; E0PD is not visible here.
+    // arm64 reports KPTI as "Mitigation: PTI" too; but it says "Not
+    // affected" for a CPU that is safe from Meltdown even when KASLR forces
+    // KPTI on (unmap_kernel_at_el0()), and E0PD is not visible here.
     iso.kpti = meltdown;
+    if (meltdown == kOff && meltdown_text && !meltdown_text->starts_with("Vulnerable")) {
+      iso.kpti = kUnknown;
+      iso.warnings.push_back(
+          "arm64: the meltdown sysfs file says \"Not affected\" whether or not KASLR forces KPTI on; load "
+          "ptilab.ko for the real state (kpti recorded as unknown)");
+    }
     iso.pti = iso.pcid = kNotApplicable;
     return iso;
   }

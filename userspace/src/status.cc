@@ -111,6 +111,7 @@ KeyValues kernel_state(const std::optional<std::string>& meltdown_text, const st
   kv["kernel"] = kernel;
   const Isolation iso = isolation_from_kernel(meltdown_text, cpuinfo_text, arch);
   if (iso.pti != kUnknown && iso.pti != kNotApplicable) kv["pti"] = iso.pti;
+  if (iso.kpti != kUnknown && iso.kpti != kNotApplicable) kv["kpti"] = iso.kpti;
 
   // The bug: the sysfs file says "Not affected" or names the mitigation /
   // "Vulnerable"; cpuinfo's bugs line has cpu_meltdown.
@@ -144,11 +145,113 @@ KeyValues kernel_state(const std::optional<std::string>& meltdown_text, const st
     if (std::find(tokens.begin(), tokens.end(), "nokaslr") != tokens.end()) kv["kaslr"] = kOff;
     if (kv.contains("pti"))
       kv["pti_reason"] = infer_pti_reason(kv["pti"], get(kv, "meltdown_bug"), *cmdline_text);
+    // arm64: only a kpti= on the command line explains KPTI without the module.
+    for (const auto& t : tokens)
+      if (t.starts_with("kpti=") && kv.contains("kpti")) kv["kpti_reason"] = "cmdline:" + t;
   }
   return kv;
 }
 
+const std::vector<std::string_view> kModuleStateKeysArm64 = {
+    "arch",   "kernel",   "nr_cpus", "kaslr",     "kpti",         "kpti_reason", "meltdown_bug",
+    "e0pd_hw", "e0pd_enabled", "ng_mappings", "midr", "asid_bits", "kernel_asid", "user_asid"};
+
+std::string kpti_reason_sentence(std::string_view reason) {
+  if (reason == "kaslr")
+    return "forced on by KASLR: without E0PD, user space could time its accesses to kernel addresses and find "
+           "where KASLR put the kernel (kaslr_requires_kpti())";
+  if (reason == "e0pd")
+    return "off: KASLR would force it, but E0PD (ARMv8.5) makes user accesses to kernel addresses fault in "
+           "constant time, so KASLR needs no KPTI";
+  if (reason == "meltdown_bug") return "on: the CPU is vulnerable to Meltdown";
+  if (reason == "not_affected")
+    return "off: the CPU is not affected by Meltdown and KASLR does not require it (KASLR off)";
+  if (reason == "cavium_27456") return "forced off: the ThunderX erratum 27456 workaround cannot run with it";
+  if (reason == "config") return "off: the kernel was built without CONFIG_UNMAP_KERNEL_AT_EL0";
+  if (reason.starts_with("cmdline:"))
+    return "forced by " + std::string(reason.substr(8)) + " on the kernel command line";
+  if (reason == kUnknown || reason.empty())
+    return "unknown: the kernel decided in a way ptilab does not model (or the module is not loaded: only it "
+           "can tell KASLR's KPTI from none on arm64)";
+  return "unrecognised reason '" + std::string(reason) + "'";
+}
+
+namespace {
+
+// arm64: KPTI (the kernel unmapped at EL0 behind a trampoline) and E0PD.
+StatusVerdict decide_status_arm64(const KeyValues& state, StateOrigin origin) {
+  StatusVerdict v;
+  v.isolation = "KPTI";
+  v.pti = get(state, "kpti");
+  if (v.pti != kOn && v.pti != kOff) v.pti = kUnknown;
+  v.meltdown_bug = get(state, "meltdown_bug");
+  if (v.meltdown_bug != kOn && v.meltdown_bug != kOff) v.meltdown_bug = kUnknown;
+  const std::string reason = get(state, "kpti_reason");
+  v.reason = kpti_reason_sentence(reason);
+  v.reason_inferred = origin == StateOrigin::kKernel;
+  const bool on = v.pti == kOn, off = v.pti == kOff;
+  const bool bug = v.meltdown_bug == kOn, no_bug = v.meltdown_bug == kOff;
+  const bool e0pd = get(state, "e0pd_enabled") == kOn;
+
+  if (v.pti == kUnknown) {
+    v.advice = "cannot tell whether KPTI is on: load ptilab.ko (on arm64 the meltdown sysfs file says \"Not "
+               "affected\" even when KASLR forces KPTI on).";
+  } else if (v.meltdown_bug == kUnknown) {
+    v.advice = std::string("cannot tell whether this CPU is vulnerable to Meltdown, so not whether KPTI ") +
+               (on ? "can be turned off safely." : "must be turned on.");
+  } else if (on && bug) {
+    v.safe_to_disable = false;
+    v.advice = "booting with kpti=0 or mitigations=off would turn it off, but that is NOT safe: this CPU is "
+               "vulnerable to Meltdown, so user space could read kernel memory. Keep it on.";
+  } else if (on && no_bug && e0pd) {
+    v.safe_to_disable = true;
+    v.advice = "removing " + (reason.starts_with("cmdline:") ? reason.substr(8) : std::string("kpti=1")) +
+               " from the kernel command line turns it off, and that is safe: the CPU is not affected by "
+               "Meltdown and E0PD already protects KASLR.";
+  } else if (on && no_bug) {
+    v.safe_to_disable = true;
+    v.advice = "booting with kpti=0 turns it off: safe from Meltdown (this CPU is not affected), but it weakens "
+               "KASLR (timing can then find the kernel); nokaslr turns it off by giving KASLR up. A CPU with "
+               "E0PD (ARMv8.5) keeps KASLR without KPTI (seed 000: 5-23% faster).";
+  } else if (off && bug) {
+    v.safe_to_disable = false;
+    v.advice = "WARNING: this CPU is vulnerable to Meltdown and KPTI is OFF: user space can read kernel memory. "
+               "Remove kpti=0 and mitigations=off from the kernel command line.";
+  } else {  // off, not vulnerable
+    v.safe_to_disable = true;
+    v.advice = e0pd ? "nothing needed: E0PD protects KASLR and the CPU is not affected by Meltdown."
+                    : "nothing needed: the CPU is not affected by Meltdown. Enabling KASLR on this CPU (no E0PD) "
+                      "would force KPTI on.";
+  }
+
+  // The TLB side: ASIDs keep the TLB across KPTI's switches (the kernel and
+  // user halves of an mm are an ASID pair), so KPTI costs the trampoline and
+  // its TTBR writes rather than refills.
+  v.tlb_heading = "E0PD and ASIDs";
+  v.pcid.push_back("E0PD: in hardware " + yes_no(get(state, "e0pd_hw")) + ", enabled (TCR_EL1.E0PD1) " +
+                   yes_no(get(state, "e0pd_enabled")) + "; ASIDs: " + get(state, "asid_bits") + " bits, kernel " +
+                   get(state, "kernel_asid") + ", user " + get(state, "user_asid"));
+  v.pcid.push_back(std::string(off ? "KPTI is off, so none of this is paid now; with it on: " : "") +
+                   "every kernel entry and exit goes through the trampoline and rewrites TTBR1; the ASID pair keeps "
+                   "the TLB, so the cost is the trampoline and TTBR writes, not refills.");
+  v.pcid.push_back("(seed 000: E0PD instead of KPTI, 5-23% faster)");
+
+  for (const auto key : kModuleStateKeysArm64) {
+    if (key == "kpti_reason") continue;
+    if (get(state, key) == kUnknown) v.unknown.emplace_back(key);
+  }
+  if (origin == StateOrigin::kKernel)
+    v.unknown.emplace_back("exact kpti_reason and E0PD (only the module can read them)");
+  else if (reason == kUnknown)
+    v.unknown.emplace_back("kpti_reason (the module's model disagrees with the kernel)");
+  return v;
+}
+
+}  // namespace
+
 StatusVerdict decide_status(const KeyValues& state, StateOrigin origin) {
+  if (const std::string arch = get(state, "arch"); arch == "aarch64" || arch == "arm64")
+    return decide_status_arm64(state, origin);
   StatusVerdict v;
   v.pti = get(state, "pti");
   if (v.pti != kOn && v.pti != kOff) v.pti = kUnknown;
@@ -252,7 +355,13 @@ int run_status(const StatusOptions& o) {
   const GatheredState g = gather_state(o, sys.arch, sys.kernel);
   StatusVerdict v = decide_status(g.state, g.origin);
 
-  // What it costs here: only the module can time a CR3 write.
+  // What it costs here: only the module can time a CR3 (TTBR1) write.
+  const bool x86 = is_x86_64(sys.arch);
+  const std::vector<const char*> write_probes =
+      x86 ? std::vector<const char*>{"cr3_noflush", "cr3_flush"} : std::vector<const char*>{"ttbr1_isb"};
+  const std::string write_name = x86 ? "CR3 write" : "TTBR1 write + ISB";
+  // arm64's probes count generic-timer ticks, not CPU cycles.
+  const std::string unit = x86 ? "cycles" : "timer ticks";
   const Debugfs fs(o.debugfs);
   std::vector<ProbeOutcome> costs;
   std::string costs_unknown;
@@ -262,13 +371,13 @@ int run_status(const StatusOptions& o) {
     costs_unknown = "unknown: cannot write " + fs.file("probe").string() + " (run as root)";
   } else {
     const ProbeReport report = parse_probe(fs.read("probe"), fs.file("probe").string());
-    for (const char* name : {"cr3_noflush", "cr3_flush"}) {
+    for (const char* name : write_probes) {
       const PrimitiveSupport* p = report.find_primitive(name);
       if (p && p->supported) costs.push_back(run_probe(fs, name, kStatusProbeIterations));
     }
-    if (costs.empty()) costs_unknown = "unknown: this CPU supports neither cr3_noflush nor cr3_flush probes";
+    if (costs.empty()) costs_unknown = "unknown: this CPU supports none of the probes of a " + write_name;
   }
-  if (!costs_unknown.empty()) v.unknown.emplace_back("cost of a CR3 write");
+  if (!costs_unknown.empty()) v.unknown.emplace_back("cost of a " + write_name);
   // Inside a VM the hypervisor or emulator sets what a CR3 write costs.
   bool virtualized = false;
   if (const auto cpuinfo = try_read_text_file(o.cpuinfo)) {
@@ -283,13 +392,14 @@ int run_status(const StatusOptions& o) {
     j["source"] = g.origin == StateOrigin::kModule ? "module" : "kernel";
     j["state"] = nlohmann::ordered_json::object();
     for (const auto& [k, val] : g.state) j["state"][k] = val;
-    j["pti"] = v.pti;
+    j["isolation"] = v.isolation;
+    j["pti"] = v.pti;  // on/off of that isolation (PTI or KPTI)
     j["meltdown_bug"] = v.meltdown_bug;
     j["reason"] = v.reason;
     j["reason_inferred"] = v.reason_inferred;
     j["safe_to_disable"] = v.safe_to_disable ? nlohmann::ordered_json(*v.safe_to_disable) : nlohmann::ordered_json();
     j["advice"] = v.advice;
-    j["pcid"] = v.pcid;
+    j[x86 ? "pcid" : "e0pd_asid"] = v.pcid;
     j["costs"] = nlohmann::ordered_json::object();
     for (const auto& c : costs) {
       if (c.kind == ProbeOutcome::Kind::kMeasured)
@@ -307,20 +417,22 @@ int run_status(const StatusOptions& o) {
 
   std::string out;
   out += "Source: " + g.source + "\n\n";
-  out += "Page-table isolation: " + std::string(v.pti == kOn ? "ON" : v.pti == kOff ? "OFF" : "UNKNOWN") + "\n";
+  out += "Page-table isolation (" + v.isolation + "): " +
+         std::string(v.pti == kOn ? "ON" : v.pti == kOff ? "OFF" : "UNKNOWN") + "\n";
   out += "  why: " + v.reason + (v.reason_inferred ? " (reason inferred: the module is not loaded)" : "") + "\n";
   out += "  Meltdown bug: " + std::string(v.meltdown_bug == kOn ? "yes" : v.meltdown_bug == kOff ? "no" : "unknown") +
          "\n\n";
   out += v.pcid.front() + "\n";
   for (std::size_t i = 1; i < v.pcid.size(); ++i) out += "  " + v.pcid[i] + "\n";
-  out += "\nWhat it costs here (one CR3 write, median of " + std::to_string(kStatusProbeIterations) + "):\n";
+  out += "\nWhat it costs here (one " + write_name + ", median of " + std::to_string(kStatusProbeIterations) +
+         "):\n";
   if (!costs_unknown.empty()) out += "  " + costs_unknown + "\n";
   if (virtualized && !costs.empty())
     out += "  (inside a virtual machine: the hypervisor or emulator sets these costs, not the CPU)\n";
   for (const auto& c : costs) {
     out += "  " + c.primitive + ": ";
     if (c.kind == ProbeOutcome::Kind::kMeasured) {
-      out += std::to_string(c.stats.median_cycles) + " cycles";
+      out += std::to_string(c.stats.median_cycles) + " " + unit;
       if (c.median_ns) {
         char buf[64];
         std::snprintf(buf, sizeof buf, " (%.1f ns)", *c.median_ns);

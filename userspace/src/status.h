@@ -24,8 +24,13 @@ using KeyValues = std::map<std::string, std::string, std::less<>>;
 // kernel shows everyone (meltdown sysfs file, /proc/cpuinfo, /proc/cmdline).
 enum class StateOrigin { kModule, kKernel };
 
-// The module's state keys on x86_64, in its order.
+// The module's state keys on x86_64, in its order; those status reads on arm64.
 extern const std::vector<std::string_view> kModuleStateKeys;
+extern const std::vector<std::string_view> kModuleStateKeysArm64;
+
+// arm64: the module's kpti_reason as a sentence ("kaslr" -> "forced on by
+// KASLR: ...", "e0pd" -> "off: KASLR would force it, but E0PD ...").
+std::string kpti_reason_sentence(std::string_view reason);
 
 // The module's pti_reason as a sentence: "cmdline:pti=on" -> "forced on by
 // pti=on on the kernel command line", "meltdown_bug" -> "on: the CPU has
@@ -45,13 +50,15 @@ KeyValues kernel_state(const std::optional<std::string>& meltdown_text, const st
                        const std::optional<std::string>& cmdline_text, std::string_view arch, std::string_view kernel);
 
 struct StatusVerdict {
+  std::string isolation = "PTI";            // what is on or off: PTI (x86) or KPTI (arm64)
   std::string pti = std::string(kUnknown);  // on, off or unknown
   std::string meltdown_bug = std::string(kUnknown);
   std::string reason;                       // pti_reason_sentence()
   bool reason_inferred = false;             // StateOrigin::kKernel
   std::optional<bool> safe_to_disable;      // nullopt: cannot tell
   std::string advice;                       // what would change it, and whether to
-  std::vector<std::string> pcid;            // the PCID section's lines
+  std::string tlb_heading = "PCID";         // the TLB section: PCID (x86), E0PD and ASIDs (arm64)
+  std::vector<std::string> pcid;            // its lines
   std::vector<std::string> unknown;         // what could not be known
 };
 

@@ -320,7 +320,7 @@ TEST(Cli, StatusFallsBackToTheKernelWithoutTheModule) {
   auto o = run_ptilab({"status", "--debugfs", "/nonexistent"});
   EXPECT_EQ(o.status, 0) << o.err;
   EXPECT_NE(o.out.find("ptilab.ko is not loaded (no /nonexistent)"), std::string::npos) << o.out;
-  EXPECT_NE(o.out.find("Page-table isolation: "), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("Page-table isolation (PTI): "), std::string::npos) << o.out;
   EXPECT_NE(o.out.find("PCID: available "), std::string::npos) << o.out;
   EXPECT_NE(o.out.find("Could not know: "), std::string::npos) << o.out;
   EXPECT_NE(o.out.find("cr4_pcide"), std::string::npos) << o.out;

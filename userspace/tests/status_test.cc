@@ -205,3 +205,69 @@ TEST(Status, GatherPrefersTheModule) {
 
 }  // namespace
 }  // namespace ptilab
+
+namespace ptilab {
+namespace {
+
+// arm64: the four QEMU configurations of vm-bench and a vulnerable CPU,
+// as the module reports them.
+KeyValues arm64_state(const std::string& kpti, const std::string& reason, const std::string& e0pd,
+                      const std::string& bug) {
+  return {{"arch", "aarch64"},  {"kpti", kpti},       {"kpti_reason", reason}, {"meltdown_bug", bug},
+          {"e0pd_hw", e0pd},    {"e0pd_enabled", e0pd}, {"kaslr", "on"},         {"asid_bits", "16"},
+          {"kernel_asid", "72"}, {"user_asid", "73"},  {"nr_cpus", "2"},        {"kernel", "6.1.0-56-arm64"},
+          {"ng_mappings", "on"}, {"midr", "0x410fd083"}};
+}
+
+TEST(StatusArm64, KptiAndE0pdVerdicts) {
+  // kpti-kaslr: safe from Meltdown, but KASLR is what pays.
+  auto v = decide_status(arm64_state("on", "kaslr", "off", "off"), StateOrigin::kModule);
+  EXPECT_EQ(v.isolation, "KPTI");
+  EXPECT_EQ(v.pti, "on");
+  EXPECT_TRUE(v.reason.starts_with("forced on by KASLR")) << v.reason;
+  EXPECT_EQ(v.safe_to_disable, std::optional<bool>(true));
+  EXPECT_TRUE(contains(v.advice, "kpti=0") && contains(v.advice, "weakens KASLR")) << v.advice;
+  EXPECT_EQ(v.tlb_heading, "E0PD and ASIDs");
+  EXPECT_TRUE(contains(v.pcid.front(), "ASIDs: 16 bits, kernel 72, user 73")) << v.pcid.front();
+  EXPECT_TRUE(v.unknown.empty()) << v.unknown.front();
+
+  // e0pd: nothing to do.
+  v = decide_status(arm64_state("off", "e0pd", "on", "off"), StateOrigin::kModule);
+  EXPECT_TRUE(v.reason.starts_with("off: KASLR would force it, but E0PD")) << v.reason;
+  EXPECT_TRUE(v.advice.starts_with("nothing needed: E0PD")) << v.advice;
+
+  // e0pd-kpti: the command line forces what E0PD makes unnecessary.
+  v = decide_status(arm64_state("on", "cmdline:kpti=1", "on", "off"), StateOrigin::kModule);
+  EXPECT_EQ(v.reason, "forced by kpti=1 on the kernel command line");
+  EXPECT_TRUE(contains(v.advice, "removing kpti=1") && contains(v.advice, "safe")) << v.advice;
+
+  // nokpti (nokaslr on a CPU without E0PD).
+  v = decide_status(arm64_state("off", "not_affected", "off", "off"), StateOrigin::kModule);
+  EXPECT_TRUE(contains(v.advice, "would force KPTI on")) << v.advice;
+  EXPECT_EQ(v.safe_to_disable, std::optional<bool>(true));
+
+  // A vulnerable CPU: never safe to turn off; a warning when off.
+  v = decide_status(arm64_state("on", "meltdown_bug", "off", "on"), StateOrigin::kModule);
+  EXPECT_EQ(v.safe_to_disable, std::optional<bool>(false));
+  EXPECT_TRUE(contains(v.advice, "NOT safe")) << v.advice;
+  v = decide_status(arm64_state("off", "cmdline:kpti=0", "off", "on"), StateOrigin::kModule);
+  EXPECT_TRUE(v.advice.starts_with("WARNING")) << v.advice;
+}
+
+// Without the module an arm64 kernel's "Not affected" does not say whether
+// KASLR forced KPTI on: unknown, never "off".
+TEST(StatusArm64, KernelOnlyCannotTellKaslrKpti) {
+  const auto kv = kernel_state(std::string("Not affected\n"), std::nullopt, std::string("console=ttyAMA0\n"),
+                               "aarch64", "6.1.0-56-arm64");
+  EXPECT_FALSE(kv.contains("kpti"));
+  const auto v = decide_status(kv, StateOrigin::kKernel);
+  EXPECT_EQ(v.pti, "unknown");
+  EXPECT_TRUE(contains(v.advice, "load ptilab.ko")) << v.advice;
+  const auto forced = kernel_state(std::string("Mitigation: PTI\n"), std::nullopt,
+                                   std::string("console=ttyAMA0 kpti=1\n"), "aarch64", "6.1.0-56-arm64");
+  EXPECT_EQ(forced.at("kpti"), "on");
+  EXPECT_EQ(forced.at("kpti_reason"), "cmdline:kpti=1");
+}
+
+}  // namespace
+}  // namespace ptilab
