@@ -2,6 +2,7 @@
 #pragma once
 
 #include <benchmark/benchmark.h>
+#include <sys/wait.h>
 #include <sched.h>
 
 #include <cerrno>
@@ -18,6 +19,21 @@ namespace ptilab::bench {
 
 // "what: strerror(errno)", for SkipWithError.
 inline std::string errno_message(const std::string& what) { return what + ": " + std::strerror(errno); }
+
+// Waits for pid, retrying on EINTR. Empty if it exited with status 0, else
+// what happened to it ("<what> exited with status 1", "... killed by
+// signal 9").
+inline std::string reap(pid_t pid, const std::string& what) {
+  int status = 0;
+  pid_t r;
+  do r = waitpid(pid, &status, 0);
+  while (r < 0 && errno == EINTR);
+  if (r != pid) return errno_message("waitpid");
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
+  if (WIFEXITED(status)) return what + " exited with status " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) return what + " killed by signal " + std::to_string(WTERMSIG(status));
+  return what + ": wait status " + std::to_string(status);
+}
 
 // Skip a benchmark this machine cannot run (not an error: no numbers, and
 // the run goes on).

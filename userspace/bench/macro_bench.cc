@@ -52,6 +52,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using ptilab::bench::errno_message;
+using ptilab::bench::reap;
 
 std::string path_variable() {
   const char* const path = std::getenv("PATH");
@@ -132,19 +133,6 @@ std::string spawn(const std::string& path, const std::vector<std::string>& args,
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) return "posix_spawn " + path + ": " + std::strerror(rc);
   return {};
-}
-
-// Waits for pid, retrying on EINTR. Empty if it exited with status 0.
-std::string reap(pid_t pid, const std::string& what) {
-  int status = 0;
-  pid_t r;
-  do r = waitpid(pid, &status, 0);
-  while (r < 0 && errno == EINTR);
-  if (r != pid) return errno_message("waitpid");
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
-  if (WIFEXITED(status)) return what + " exited with status " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) return what + " killed by signal " + std::to_string(WTERMSIG(status));
-  return what + ": wait status " + std::to_string(status);
 }
 
 // ---------------------------------------------------------------------------

@@ -42,19 +42,7 @@
 namespace {
 
 using ptilab::bench::errno_message;
-
-// Waits for pid, retrying on EINTR. Empty if it exited with status 0.
-std::string reap(pid_t pid) {
-  int status = 0;
-  pid_t r;
-  do r = waitpid(pid, &status, 0);
-  while (r < 0 && errno == EINTR);
-  if (r != pid) return errno_message("waitpid");
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
-  if (WIFEXITED(status)) return "child exited with status " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) return "child killed by signal " + std::to_string(WTERMSIG(status));
-  return "child: wait status " + std::to_string(status);
-}
+using ptilab::bench::reap;
 
 // The helper the exec benchmarks run: the first of these that exists.
 const char* find_helper() {
@@ -74,7 +62,7 @@ void BM_Process_ForkExitWait(benchmark::State& state) {
       break;
     }
     if (pid == 0) _exit(0);
-    if (const std::string err = reap(pid); !err.empty()) {
+    if (const std::string err = reap(pid, "child"); !err.empty()) {
       state.SkipWithError(err.c_str());
       break;
     }
@@ -113,7 +101,7 @@ void BM_Process_ForkExec(benchmark::State& state) {
       execve(helper, argv, envp);
       _exit(127);
     }
-    if (const std::string err = reap(pid); !err.empty()) {
+    if (const std::string err = reap(pid, "child"); !err.empty()) {
       state.SkipWithError((std::string(helper) + ": " + err).c_str());
       break;
     }
@@ -137,7 +125,7 @@ void BM_Process_PosixSpawn(benchmark::State& state) {
       state.SkipWithError((std::string("posix_spawn ") + helper + ": " + std::strerror(rc)).c_str());
       break;
     }
-    if (const std::string err = reap(pid); !err.empty()) {
+    if (const std::string err = reap(pid, "child"); !err.empty()) {
       state.SkipWithError((std::string(helper) + ": " + err).c_str());
       break;
     }
