@@ -29,6 +29,12 @@ static inline void ptilab_kv_bool(struct ptilab_kv *kv, const char *key, bool on
 	ptilab_kv_str(kv, key, on ? "on" : "off");
 }
 
+/*
+ * A reason model's answer as the state shows it: "cmdline" becomes
+ * "cmdline:<tok>" (the option that forced it), anything else as is.
+ */
+void ptilab_kv_reason(struct ptilab_kv *kv, const char *key, const char *reason, const char *tok);
+
 /* The whole state: generic keys, then the architecture's. */
 void ptilab_state(struct ptilab_kv *kv);
 void ptilab_arch_state(struct ptilab_kv *kv);

@@ -53,6 +53,17 @@ void ptilab_kv_str(struct ptilab_kv *kv, const char *key, const char *val)
 		seq_printf(kv->m, "%s\n", val);
 }
 
+void ptilab_kv_reason(struct ptilab_kv *kv, const char *key, const char *reason, const char *tok)
+{
+	char why[48];
+
+	if (!strcmp(reason, "cmdline"))
+		snprintf(why, sizeof(why), "cmdline:%s", tok);
+	else
+		strscpy(why, reason, sizeof(why));
+	ptilab_kv_str(kv, key, why);
+}
+
 void ptilab_kv_u64(struct ptilab_kv *kv, const char *key, u64 val)
 {
 	ptilab_kv_key(kv, key);

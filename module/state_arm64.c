@@ -170,18 +170,6 @@ static const char *kpti_reason_model(char *tok, size_t toksz)
 	return (forced > 0) == kpti ? why : "unknown";
 }
 
-/* "kaslr", "e0pd", "cmdline:kpti=1", "meltdown_bug", "not_affected", ... */
-static void kpti_reason(char *out, size_t sz)
-{
-	char tok[32] = "";
-	const char *reason = kpti_reason_model(tok, sizeof(tok));
-
-	if (!strcmp(reason, "cmdline"))
-		snprintf(out, sz, "cmdline:%s", tok);
-	else
-		strscpy(out, reason, sz);
-}
-
 void ptilab_arch_state(struct ptilab_kv *kv)
 {
 	u64 mmfr0 = read_sysreg_s(SYS_ID_AA64MMFR0_EL1);
@@ -191,11 +179,11 @@ void ptilab_arch_state(struct ptilab_kv *kv)
 	u64 ttbr1 = read_sysreg(ttbr1_el1);
 	bool kpti = arm64_kernel_unmapped_at_el0();
 	unsigned long asid = (ttbr1 & TTBR_ASID_MASK) >> 48;
-	char why[48], midr[24];
+	char tok[32] = "", midr[24];
 
 	ptilab_kv_bool(kv, "kpti", kpti);
-	kpti_reason(why, sizeof(why));
-	ptilab_kv_str(kv, "kpti_reason", why);
+	/* "kaslr", "e0pd", "cmdline:kpti=1", "meltdown_bug", "not_affected", ... */
+	ptilab_kv_reason(kv, "kpti_reason", kpti_reason_model(tok, sizeof(tok)), tok);
 	ptilab_kv_bool(kv, "meltdown_bug", !meltdown_safe());
 	ptilab_kv_bool(kv, "csv3",
 		       field(read_sysreg_s(SYS_ID_AA64PFR0_EL1), PFR0_CSV3_SHIFT));

@@ -67,28 +67,16 @@ static const char *pti_reason_model(char *tok, size_t toksz)
 	return "unknown";
 }
 
-/* "cmdline:pti=on", "cmdline:nopti", "meltdown_bug", "not_affected", ... */
-static void pti_reason(char *why, size_t sz)
-{
-	char tok[32] = "";
-	const char *reason = pti_reason_model(tok, sizeof(tok));
-
-	if (!strcmp(reason, "cmdline"))
-		snprintf(why, sz, "cmdline:%s", tok);
-	else
-		strscpy(why, reason, sz);
-}
-
 void ptilab_arch_state(struct ptilab_kv *kv)
 {
 	bool pcide = __read_cr4() & X86_CR4_PCIDE;
 	bool pti = boot_cpu_has(X86_FEATURE_PTI);
 	unsigned long pcid = __native_read_cr3() & X86_CR3_PCID_MASK;
-	char why[48];
+	char tok[32] = "";
 
 	ptilab_kv_bool(kv, "pti", pti);
-	pti_reason(why, sizeof(why));
-	ptilab_kv_str(kv, "pti_reason", why);
+	/* "cmdline:pti=on", "cmdline:nopti", "meltdown_bug", "not_affected", ... */
+	ptilab_kv_reason(kv, "pti_reason", pti_reason_model(tok, sizeof(tok)), tok);
 	ptilab_kv_bool(kv, "meltdown_bug",
 		       boot_cpu_has_bug(X86_BUG_CPU_MELTDOWN));
 	ptilab_kv_bool(kv, "pcid", boot_cpu_has(X86_FEATURE_PCID));

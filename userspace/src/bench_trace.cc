@@ -33,7 +33,8 @@ std::vector<std::string> BenchTracer::names() const {
 
 CounterArray BenchTracer::read() const {
   CounterArray total{};
-  for (const CounterArray& cpu : bpf_.read().cpus)
+  // At every benchmark loop's edges: the per-CPU counters only.
+  for (const CounterArray& cpu : bpf_.read_cpus())
     for (std::size_t i = 0; i < total.size(); ++i) total[i] += cpu[i];
   return total;
 }

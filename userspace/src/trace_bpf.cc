@@ -122,19 +122,23 @@ TraceBpf::TraceBpf(const TraceBpfOptions& o) : skel_(std::make_unique<Skel>()) {
 
 TraceBpf::~TraceBpf() = default;
 
+std::vector<CounterArray> TraceBpf::read_cpus() const {
+  const auto ncpu = static_cast<std::size_t>(nr_cpus_);
+  std::vector<ptl_cpu_counts> values(ncpu);
+  const std::uint32_t key = 0;
+  if (bpf_map__lookup_elem(skel_->obj->maps.cpu_counts, &key, sizeof key, values.data(),
+                           values.size() * sizeof(ptl_cpu_counts), 0) != 0)
+    throw Error("trace: cannot read the per-CPU counters: " + why(errno, "reading maps"));
+  std::vector<CounterArray> cpus(ncpu);
+  for (std::size_t cpu = 0; cpu < ncpu; ++cpu)
+    for (int i = 0; i < PTL_NR_COUNTERS; ++i) cpus[cpu][i] = values[cpu].c[i];
+  return cpus;
+}
+
 TraceSnapshot TraceBpf::read() const {
   TraceSnapshot s;
   const auto ncpu = static_cast<std::size_t>(nr_cpus_);
-  {
-    std::vector<ptl_cpu_counts> values(ncpu);
-    const std::uint32_t key = 0;
-    if (bpf_map__lookup_elem(skel_->obj->maps.cpu_counts, &key, sizeof key, values.data(),
-                             values.size() * sizeof(ptl_cpu_counts), 0) != 0)
-      throw Error("trace: cannot read the per-CPU counters: " + why(errno, "reading maps"));
-    s.cpus.resize(ncpu);
-    for (std::size_t cpu = 0; cpu < ncpu; ++cpu)
-      for (int i = 0; i < PTL_NR_COUNTERS; ++i) s.cpus[cpu][i] = values[cpu].c[i];
-  }
+  s.cpus = read_cpus();
   std::vector<ptl_pid_counts> values(ncpu);
   std::uint32_t key = 0, next = 0;
   const std::uint32_t* prev = nullptr;

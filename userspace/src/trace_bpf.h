@@ -37,6 +37,8 @@ class TraceBpf {
 
   // The counters now (monotonic since attach). seconds is left 0.
   TraceSnapshot read() const;
+  // Only the per-CPU counters (no walk of the per-process maps).
+  std::vector<CounterArray> read_cpus() const;
   // Drops exited processes from the per-process maps (the caller keeps
   // their totals), so that the bounded map has room for new ones.
   void forget(const std::vector<std::uint32_t>& pids);

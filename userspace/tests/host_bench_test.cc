@@ -3,9 +3,7 @@
 // unit test never builds or loads a kernel module; the state then comes
 // from sysfs, and the pti column must say what the kernel says.
 #include <gtest/gtest.h>
-#include <spawn.h>
 #include <sys/utsname.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -29,39 +27,10 @@ struct Run {
   std::string output;  // stdout and stderr
 };
 
+// scripts/bench with this build's ptilab, stdout and stderr in one log.
 Run run_script(const std::vector<std::string>& args) {
-  TempDir io;
-  const auto log = io / "log";
-  std::vector<std::string> storage = {PTILAB_SCRIPTS_DIR "/bench"};
-  storage.insert(storage.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& s : storage) argv.push_back(s.data());
-  argv.push_back(nullptr);
-  std::vector<std::string> env_storage = {"PTILAB=" PTILAB_BINARY};
-  for (char** e = environ; *e; ++e)
-    if (!std::string_view(*e).starts_with("PTILAB=")) env_storage.push_back(*e);
-  std::vector<char*> envp;
-  for (auto& s : env_storage) envp.push_back(s.data());
-  envp.push_back(nullptr);
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  pid_t pid = 0;
-  Run r;
-  const int rc = posix_spawn(&pid, storage[0].c_str(), &actions, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) {
-    ADD_FAILURE() << "cannot run " << storage[0];
-    return r;
-  }
-  int wstatus = 0;
-  waitpid(pid, &wstatus, 0);
-  r.status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1;
-  r.output = slurp(log);
-  return r;
+  const auto o = testing::run_program(PTILAB_SCRIPTS_DIR "/bench", args, {"PTILAB=" PTILAB_BINARY}, true);
+  return Run{o.status, o.out};
 }
 
 // What the kernel's meltdown file says about isolation, mapped here

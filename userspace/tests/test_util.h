@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -70,38 +71,59 @@ struct Outcome {
   std::string err;
 };
 
-#ifdef PTILAB_BINARY
-// Runs ptilab with args, stdin from /dev/null, and collects its output.
-inline Outcome run_ptilab(const std::vector<std::string>& args) {
+// Runs program with args, stdin from /dev/null, and collects its output.
+// env: NAME=VALUE entries that replace or add to this process's
+// environment. merge_output: stderr goes where stdout goes (o.out, in the
+// order written; o.err stays empty).
+inline Outcome run_program(const std::string& program, const std::vector<std::string>& args,
+                           const std::vector<std::string>& env = {}, bool merge_output = false) {
   TempDir io;
   const auto out_path = io / "stdout";
   const auto err_path = io / "stderr";
-  std::vector<std::string> storage = {PTILAB_BINARY};
+  std::vector<std::string> storage = {program};
   storage.insert(storage.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& s : storage) argv.push_back(s.data());
   argv.push_back(nullptr);
+  std::vector<std::string> env_storage = env;
+  for (char** e = environ; *e; ++e) {
+    const std::string_view entry = *e;
+    const auto overridden = [&](const std::string& set) {
+      return entry.starts_with(std::string_view(set).substr(0, set.find('=') + 1));
+    };
+    if (std::none_of(env.begin(), env.end(), overridden)) env_storage.emplace_back(entry);
+  }
+  std::vector<char*> envp;
+  for (auto& s : env_storage) envp.push_back(s.data());
+  envp.push_back(nullptr);
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (merge_output)
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  else
+    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   pid_t pid = 0;
-  const int rc = posix_spawn(&pid, PTILAB_BINARY, &actions, nullptr, argv.data(), environ);
+  const int rc = posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   Outcome o;
   if (rc != 0) {
-    ADD_FAILURE() << "cannot run " << PTILAB_BINARY;
+    ADD_FAILURE() << "cannot run " << program;
     return o;
   }
   int wstatus = 0;
   waitpid(pid, &wstatus, 0);
   o.status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1;
   o.out = slurp(out_path);
-  o.err = slurp(err_path);
+  if (!merge_output) o.err = slurp(err_path);
   return o;
 }
+
+#ifdef PTILAB_BINARY
+// Runs ptilab with args (see run_program).
+inline Outcome run_ptilab(const std::vector<std::string>& args) { return run_program(PTILAB_BINARY, args); }
 #endif
 
 }  // namespace ptilab::testing
