@@ -11,9 +11,12 @@
  * out or interrupted (so the hash map is touched per context switch or
  * interrupt, never per system call).
  *
- * Generic tracepoints live here; architecture-specific ones in
- * trace_<arch>.bpf.h, included under __TARGET_ARCH_<arch>. The loader
- * disables any program whose tracepoint the running kernel lacks.
+ * Generic tracepoints live here; architecture-specific ones (interrupts,
+ * page faults, TLB flushes) in trace_<arch>.bpf.h, included under
+ * __TARGET_ARCH_<arch>. The loader (userspace/src/trace_bpf.cc) knows
+ * what each program counts: it disables any program whose tracepoint the
+ * running kernel lacks or whose perf event it cannot open, and reports
+ * the counters that lost their source as not countable.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -26,6 +29,14 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* Count only this process (tgid); 0: everything. Set before load. */
 const volatile __u32 target_tgid = 0;
+
+/* Interrupts irq:irq_handler_entry sees that are not device interrupts,
+ * as bits of their irq numbers (< 64; 0: none known): arm64's timer and
+ * IPIs (trace_arm64.bpf.h). The loader finds them by their handler's name
+ * in /sys/kernel/irq/<n>/actions. Unused on x86, where the timer and IPIs
+ * have vectors and tracepoints of their own. */
+const volatile __u64 timer_irq_mask = 0;
+const volatile __u64 ipi_irq_mask = 0;
 
 #define PF_KTHREAD 0x00200000 /* include/linux/sched.h; stable since 2.6 */
 
@@ -138,7 +149,8 @@ static __always_inline void attribute(struct task_struct *task, struct ptl_cpu_c
 	pc->c[PTL_PID_TLB_FLUSHES] += tlb;
 }
 
-/* An interrupt of kind which (PTL_IRQS, PTL_TIMER_IRQS, PTL_IPIS). */
+/* An interrupt of kind which (PTL_IRQS, PTL_TIMER_IRQS, PTL_IPIS), or
+ * PTL_NR_COUNTERS: only the entry (its kind is counted elsewhere). */
 static __always_inline void count_intr(int which)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
@@ -149,7 +161,8 @@ static __always_inline void count_intr(int which)
 	cc = counts();
 	if (!cc)
 		return;
-	cc->c[which]++;
+	if (which < PTL_NR_COUNTERS)
+		cc->c[which]++;
 	/* Hits a user task: an entry from user mode unless that task was
 	 * already in the kernel -- the upper bound the derived numbers use. */
 	if (is_user_task(t))
@@ -170,11 +183,16 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 	return 0;
 }
 
-SEC("tp_btf/irq_handler_entry")
-int BPF_PROG(on_irq_handler_entry, int irq, struct irqaction *action)
+/* A page fault of kind which (PTL_PF_USER, PTL_PF_KERNEL). */
+static __always_inline void count_fault(int which)
 {
-	count_intr(PTL_IRQS);
-	return 0;
+	struct ptl_cpu_counts *cc;
+
+	if (!wanted())
+		return;
+	cc = counts();
+	if (cc)
+		cc->c[which]++;
 }
 
 /* Arguments after next differ between kernels (prev_state since 5.18);
@@ -221,4 +239,6 @@ int BPF_PROG(on_sched_switch, bool preempt, struct task_struct *prev, struct tas
 
 #if defined(__TARGET_ARCH_x86)
 #include "trace_x86.bpf.h"
+#elif defined(__TARGET_ARCH_arm64)
+#include "trace_arm64.bpf.h"
 #endif

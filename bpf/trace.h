@@ -16,14 +16,14 @@
 enum ptl_counter {
 	PTL_SYSCALLS,          /* raw_syscalls:sys_enter */
 	PTL_IRQS,              /* irq:irq_handler_entry (device interrupt handlers) */
-	PTL_TIMER_IRQS,        /* x86 irq_vectors:local_timer_entry */
-	PTL_IPIS,              /* x86 irq_vectors: reschedule, call_function(_single) */
+	PTL_TIMER_IRQS,        /* x86 irq_vectors:local_timer_entry; arm64 the arch_timer irq */
+	PTL_IPIS,              /* x86 irq_vectors: reschedule, call_function(_single); arm64 ipi:ipi_entry */
 	PTL_INTR_IN_TASK,      /* any of the three above while a user task was current */
-	PTL_PF_USER,           /* x86 exceptions:page_fault_user */
-	PTL_PF_KERNEL,         /* x86 exceptions:page_fault_kernel */
+	PTL_PF_USER,           /* x86 exceptions:page_fault_user; arm64 perf page-faults:u */
+	PTL_PF_KERNEL,         /* x86 exceptions:page_fault_kernel; arm64 perf page-faults:k */
 	PTL_CTX_SWITCHES,      /* sched:sched_switch */
 	PTL_MM_SWITCHES,       /* ... whose next task runs on another mm (CR3/TTBR0 write) */
-	PTL_TLB_FLUSHES,       /* x86 tlb:tlb_flush, any reason */
+	PTL_TLB_FLUSHES,       /* x86 tlb:tlb_flush, any reason (arm64: none) */
 	PTL_TLB_REASON0,       /* ... by reason: TLB_FLUSH_ON_TASK_SWITCH */
 	PTL_TLB_REASON1,       /* TLB_REMOTE_SHOOTDOWN */
 	PTL_TLB_REASON2,       /* TLB_LOCAL_SHOOTDOWN */

@@ -1,10 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * x86 tracepoints for trace.bpf.c (included from it, not compiled alone):
- * local timer and IPI vectors, page faults by mode, TLB flushes by reason.
- * arm64 gets its own trace_arm64.bpf.h (IPIs via ipi:ipi_entry, mm
- * switches through the function that switches TTBR0).
+ * device interrupts, local timer and IPI vectors, page faults by mode, TLB
+ * flushes by reason. arm64's are in trace_arm64.bpf.h.
  */
+
+/* Only device interrupts reach irq_handler_entry here: the timer and
+ * IPIs are system vectors with tracepoints of their own (below). */
+SEC("tp_btf/irq_handler_entry")
+int BPF_PROG(on_irq_handler_entry, int irq, struct irqaction *action)
+{
+	count_intr(PTL_IRQS);
+	return 0;
+}
 
 SEC("tp_btf/local_timer_entry")
 int BPF_PROG(on_local_timer_entry, int vector)
@@ -32,17 +40,6 @@ int BPF_PROG(on_call_function_single_entry, int vector)
 {
 	count_intr(PTL_IPIS);
 	return 0;
-}
-
-static __always_inline void count_fault(int which)
-{
-	struct ptl_cpu_counts *cc;
-
-	if (!wanted())
-		return;
-	cc = counts();
-	if (cc)
-		cc->c[which]++;
 }
 
 SEC("tp_btf/page_fault_user")

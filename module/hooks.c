@@ -13,9 +13,15 @@
  *
  * The target is held as a struct pid: a pointer comparison in the hot
  * path, and a recycled pid number can never match.
+ *
+ * Besides how often a hook fired, each counts what its action reports it
+ * did (page-table-base writes, flushes), so that a test can prove the
+ * extra writes happen where timing cannot show them (under TCG with PTI
+ * on, the entry code's own CR3 writes already cost what one more would).
  */
 #define pr_fmt(fmt)	"ptilab: " fmt
 
+#include <asm/barrier.h>
 #include <linux/atomic.h>
 #include <linux/mutex.h>
 #include <linux/pid.h>
@@ -28,9 +34,10 @@
 #include "ptilab.h"
 
 struct ptilab_hook {
-	struct pid *target;	/* NULL: not installed */
+	struct pid *target;	/* NULL: not installed; published last */
 	unsigned int arg;
-	atomic64_t fired;
+	atomic64_t fired;	/* system calls that ran the action */
+	atomic64_t done;	/* what the action did: writes, flushes */
 };
 
 static struct ptilab_hook hooks[PTILAB_NR_HOOKS];
@@ -38,19 +45,28 @@ static DEFINE_MUTEX(hooks_lock);	/* installs, removals, registration */
 static struct tracepoint *tp_sys_enter;
 static bool tp_registered;
 
+/*
+ * The target is read with acquire, pairing with the release that
+ * published it in ptilab_hook_set(), and only then the argument: a weakly
+ * ordered CPU (arm64) could otherwise see the new target with the old
+ * arg, and a process hooked for 0 writes would do another's 16.  On x86
+ * loads are not reordered with loads; the pair costs nothing there.
+ */
 static void ptilab_sys_enter(void *data, struct pt_regs *regs, long id)
 {
 	struct pid *me = task_tgid(current);
 	struct ptilab_hook *h;
 
 	h = &hooks[PTILAB_HOOK_EXTRA_CR3];
-	if (READ_ONCE(h->target) == me) {
-		ptilab_arch_extra_cr3(READ_ONCE(h->arg));
+	/* Acquire: pairs with the release in ptilab_hook_set(). */
+	if (smp_load_acquire(&h->target) == me) {
+		atomic64_add(ptilab_arch_extra_cr3(READ_ONCE(h->arg)), &h->done);
 		atomic64_inc(&h->fired);
 	}
 	h = &hooks[PTILAB_HOOK_FLUSH];
-	if (READ_ONCE(h->target) == me) {
-		ptilab_arch_flush_nonglobal();
+	/* Acquire: as above. */
+	if (smp_load_acquire(&h->target) == me) {
+		atomic64_add(ptilab_arch_flush_nonglobal(), &h->done);
 		atomic64_inc(&h->fired);
 	}
 }
@@ -113,13 +129,21 @@ int ptilab_hook_set(enum ptilab_hook_id id, pid_t nr, unsigned int arg)
 
 	mutex_lock(&hooks_lock);
 	old = h->target;
-	/* Off while the argument changes, so no call sees a mixed state. */
+	/*
+	 * Off while the argument changes, and wait for every call that may
+	 * still run the old one, so that none counts into the new counters.
+	 */
 	WRITE_ONCE(h->target, NULL);
 	if (old)
 		tracepoint_synchronize_unregister();
 	WRITE_ONCE(h->arg, arg);
 	atomic64_set(&h->fired, 0);
-	WRITE_ONCE(h->target, pid);
+	atomic64_set(&h->done, 0);
+	/*
+	 * Release: publish last, so that a call that sees the new target
+	 * (acquire in ptilab_sys_enter()) sees the new arg and counters.
+	 */
+	smp_store_release(&h->target, pid);
 	ret = update_registration();
 	if (ret) {
 		WRITE_ONCE(h->target, NULL);
@@ -142,6 +166,10 @@ static void hook_show_locked(struct seq_file *m, enum ptilab_hook_id id,
 		seq_printf(m, "%swrites=%u\n", prefix, h->target ? h->arg : 0);
 	seq_printf(m, "%sfired=%lld\n", prefix,
 		   (long long)atomic64_read(&h->fired));
+	/* What the action did: extra_cr3 writes x fired page-table writes. */
+	seq_printf(m, "%s%s=%lld\n", prefix,
+		   id == PTILAB_HOOK_EXTRA_CR3 ? "pt_writes" : "flushes",
+		   (long long)atomic64_read(&h->done));
 }
 
 void ptilab_hook_show(struct seq_file *m, enum ptilab_hook_id id)

@@ -28,9 +28,10 @@ const char *const ptilab_arch_hook_names[PTILAB_NR_HOOKS] = {
  * Write TTBR1 back with the value it holds, then ISB, exactly as KPTI's
  * trampoline does twice per system call: the experiment "what if this
  * kernel paid KPTI's table switches" on a kernel that does not.  The ASID
- * is unchanged, so no TLB entry is lost.
+ * is unchanged, so no TLB entry is lost.  Returns the number of TTBR1
+ * writes done.
  */
-void ptilab_arch_extra_cr3(unsigned int writes)
+unsigned int ptilab_arch_extra_cr3(unsigned int writes)
 {
 	unsigned long flags;
 	unsigned int i;
@@ -44,13 +45,15 @@ void ptilab_arch_extra_cr3(unsigned int writes)
 		isb();
 	}
 	local_irq_restore(flags);
+	return i;
 }
 
 /*
  * "KPTI without ASIDs": drop this process's TLB entries on every system
- * call, both halves of its ASID pair, as flush_tlb_mm() does.
+ * call, both halves of its ASID pair, as flush_tlb_mm() does.  Returns
+ * the number of flushes: one (of both ASIDs).
  */
-void ptilab_arch_flush_nonglobal(void)
+unsigned int ptilab_arch_flush_nonglobal(void)
 {
 	u64 asid = read_sysreg(ttbr1_el1) & TTBR_ASID_MASK;
 
@@ -58,4 +61,5 @@ void ptilab_arch_flush_nonglobal(void)
 	__tlbi(aside1is, asid & ~USER_ASID_FLAG);
 	__tlbi(aside1is, asid | USER_ASID_FLAG);
 	dsb(ish);
+	return 1;
 }

@@ -23,8 +23,9 @@ const char *const ptilab_arch_hook_names[PTILAB_NR_HOOKS] = {
  * Write CR3 back with the value it holds, NOFLUSH where PCID is on,
  * exactly as SWITCH_TO_KERNEL_CR3 writes it.  Without PCID every write
  * flushes the non-global TLB, which is what a CR3 write costs there.
+ * Returns the number of CR3 writes done.
  */
-void ptilab_arch_extra_cr3(unsigned int writes)
+unsigned int ptilab_arch_extra_cr3(unsigned int writes)
 {
 	unsigned long flags, cr3;
 	unsigned int i;
@@ -37,23 +38,25 @@ void ptilab_arch_extra_cr3(unsigned int writes)
 	for (i = 0; i < writes; i++)
 		native_write_cr3(cr3);
 	local_irq_restore(flags);
+	return i;
 }
 
 /*
  * "PTI without PCID" on a PCID machine: drop every non-global entry of
  * every PCID, as each CR3 write would without PCID.  INVPCID does that
  * in one go; without INVPCID a CR3 rewrite flushes the current PCID
- * (all of them when PCID is off).
+ * (all of them when PCID is off).  Returns the number of flushes: one.
  */
-void ptilab_arch_flush_nonglobal(void)
+unsigned int ptilab_arch_flush_nonglobal(void)
 {
 	unsigned long flags;
 
 	if (boot_cpu_has(X86_FEATURE_INVPCID)) {
 		invpcid_flush_all_nonglobals();
-		return;
+		return 1;
 	}
 	local_irq_save(flags);
 	native_write_cr3(__native_read_cr3());
 	local_irq_restore(flags);
+	return 1;
 }

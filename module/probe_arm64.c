@@ -112,4 +112,5 @@ const struct ptilab_primitive ptilab_arch_primitives[] = {
 	{ "tlbi_vmalle1is", "TLBI VMALLE1IS + DSB ISH: everything, broadcast",
 	  NULL, NULL, run_tlbi_vmalle1is },
 };
+
 const size_t ptilab_arch_nr_primitives = ARRAY_SIZE(ptilab_arch_primitives);

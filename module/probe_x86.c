@@ -114,4 +114,5 @@ const struct ptilab_primitive ptilab_arch_primitives[] = {
 	{ "flush_tlb_all", "__flush_tlb_all(): global entries too",
 	  NULL, NULL, run_flush_tlb_all },
 };
+
 const size_t ptilab_arch_nr_primitives = ARRAY_SIZE(ptilab_arch_primitives);

@@ -44,9 +44,31 @@ void ptilab_arch_state(struct ptilab_kv *kv);
  * buf; returns its length or a negative errno.
  */
 int ptilab_read_cmdline(char *buf, size_t size);
-/* The last occurrence of "name" or "name=value" on the command line. */
-bool ptilab_cmdline_last(const char *cmdline, const char *const *names,
-			 size_t n, char *out, size_t outsz);
+
+/*
+ * The words of a command line in order, each split into param and val
+ * ("param=val"; val is NULL for a bare word).  The line is split in place,
+ * as the kernel's parsers do with their copy.  The kernel reads its
+ * command line two ways, and each model must follow the one its option
+ * goes through:
+ *   early_params = false: every blank-separated word of the whole line,
+ *     as x86's cmdline_find_option() and cmdline_find_option_bool()
+ *     (arch/x86/lib/cmdline.c) scan it -- they know nothing of "--";
+ *   early_params = true: as parse_early_param() feeds early_param()
+ *     handlers: parse_args() (kernel/params.c) with next_arg(), so double
+ *     quotes group words and are dropped, and a "--" word ends it (the
+ *     rest is init's).
+ */
+struct ptilab_cmdline {
+	char *rest;
+	bool early_params;
+	bool done;
+	char *param;
+	char *val;
+};
+
+void ptilab_cmdline_init(struct ptilab_cmdline *c, char *line, bool early_params);
+bool ptilab_cmdline_next(struct ptilab_cmdline *c);
 
 /* ---- cost probes ---------------------------------------------------- */
 
@@ -93,9 +115,14 @@ void ptilab_hooks_show(struct seq_file *m);
 int ptilab_hooks_init(void);
 void ptilab_hooks_exit(void);
 
-/* Per-architecture hook actions, run on system call entry of the target. */
-void ptilab_arch_extra_cr3(unsigned int writes);
-void ptilab_arch_flush_nonglobal(void);
+/*
+ * Per-architecture hook actions, run on system call entry of the target.
+ * Each returns what it did -- page-table-base writes (CR3, TTBR1), flushes
+ * -- and hooks.c counts that, so a test can tell a hook that fired from
+ * one that did its work.
+ */
+unsigned int ptilab_arch_extra_cr3(unsigned int writes);
+unsigned int ptilab_arch_flush_nonglobal(void);
 extern const char *const ptilab_arch_hook_names[PTILAB_NR_HOOKS];
 
 /* ---- page-table walker and audit ------------------------------------ */

@@ -2,7 +2,7 @@
 /*
  * A read-only page-table walker over any top-level table, using only the
  * generic pXd accessors, so that it serves every architecture and both
- * 4- and 5-level paging (folded levels fall through).
+ * 4- and 5-level paging (a folded level hands its entry straight on).
  *
  * Kernel page-table pages are not freed while the kernel runs (but for
  * rare huge-vmap collapses), and every entry is read once with READ_ONCE,

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Isolation state: the generic keys, the key/value printer shared by
- * "state" and "state.json", and command-line helpers for the
- * architectures' "why" keys.
+ * "state" and "state.json", and the command-line reader and word
+ * iterator the architectures' "why" models share.
  */
 #define pr_fmt(fmt)	"ptilab: " fmt
 
 #include <linux/cpumask.h>
 #include <linux/fs.h>
+#include <linux/kernel.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/utsname.h>
@@ -87,38 +88,58 @@ int ptilab_read_cmdline(char *buf, size_t size)
 	return n;
 }
 
-/*
- * Find the last of names[] that appears on the command line as a whole
- * word (the kernel's early_param() handlers run in command-line order, so
- * the last one wins) and copy that token to out.  An entry such as "pti="
- * matches any value ("pti=on").
- */
-bool ptilab_cmdline_last(const char *cmdline, const char *const *names,
-			 size_t n, char *out, size_t outsz)
+void ptilab_cmdline_init(struct ptilab_cmdline *c, char *line, bool early_params)
 {
-	const char *p = cmdline, *found = NULL;
-	size_t i;
+	c->rest = line;
+	c->early_params = early_params;
+	c->done = false;
+	c->param = NULL;
+	c->val = NULL;
+}
 
-	while (*p) {
-		size_t len;
+/* cmdline_find_option()'s blank: myisspace() in arch/x86/lib/cmdline.c. */
+static bool ptilab_cmdline_blank(char ch)
+{
+	return (unsigned char)ch <= ' ';
+}
 
-		p = skip_spaces(p);
-		len = strcspn(p, " \t\n");
-		for (i = 0; i < n; i++) {
-			size_t nl = strlen(names[i]);
-			bool prefix = nl && names[i][nl - 1] == '=';
+bool ptilab_cmdline_next(struct ptilab_cmdline *c)
+{
+	char *p, *eq;
 
-			if (prefix ? (len > nl && !strncmp(p, names[i], nl)) :
-				     (len == nl && !strncmp(p, names[i], nl))) {
-				found = p;
-				break;
-			}
-		}
-		p += len;
-	}
-	if (!found)
+	if (c->done)
 		return false;
-	strscpy(out, found, min(outsz, strcspn(found, " \t\n") + 1));
+	if (c->early_params) {
+		/* parse_args(): skip_spaces(), then next_arg() word by word. */
+		p = skip_spaces(c->rest);
+		if (!*p) {
+			c->done = true;
+			return false;
+		}
+		c->rest = next_arg(p, &c->param, &c->val);
+		/* parse_args(): "Stop at --". */
+		if (!c->val && !strcmp(c->param, "--")) {
+			c->done = true;
+			return false;
+		}
+		return true;
+	}
+	for (p = c->rest; *p && ptilab_cmdline_blank(*p); p++)
+		;
+	if (!*p) {
+		c->done = true;
+		return false;
+	}
+	c->param = p;
+	while (*p && !ptilab_cmdline_blank(*p))
+		p++;
+	if (*p)
+		*p++ = '\0';
+	c->rest = p;
+	eq = strchr(c->param, '=');
+	c->val = eq ? eq + 1 : NULL;
+	if (eq)
+		*eq = '\0';
 	return true;
 }
 

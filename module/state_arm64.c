@@ -106,11 +106,16 @@ static bool meltdown_safe(void)
 }
 
 /*
- * Why KPTI is on or off, reproducing unmap_kernel_at_el0() step by step:
- *   1. kpti=<bool> forces it (early_param: the last one wins);
+ * Why KPTI is on or off, reproducing unmap_kernel_at_el0() step by step
+ * (arch/arm64/kernel/cpufeature.c; 6.1 and 6.12 differ only in step 3):
+ *   1. kpti=<bool> forces it: parse_kpti() is an early_param(), so every
+ *      kpti= up to a "--" word is applied in command-line order; one
+ *      that kstrtobool() rejects changes nothing, the last valid one wins;
  *   2. a ThunderX with erratum 27456 forces it off, whatever kpti= says;
  *   3. if nothing forced it yet, KASLR forces it on unless E0PD (or that
- *      erratum) makes it unnecessary: kaslr_requires_kpti();
+ *      erratum) makes it unnecessary: kaslr_requires_kpti().  6.1 tests
+ *      kaslr_offset() > 0 inside it, 6.12 tests kaslr_enabled() before
+ *      calling it; ptilab_arch_kaslr() stands for both;
  *   4. if nothing forced it yet, mitigations=off forces it off;
  *   5. otherwise it follows the CPU: on if not Meltdown-safe.
  * "e0pd" names the case this tool exists for: KASLR is on, so step 3
@@ -119,12 +124,12 @@ static bool meltdown_safe(void)
  */
 static const char *kpti_reason_model(char *tok, size_t toksz)
 {
-	static const char *const kpti_opts[] = { "kpti=" };
 	bool kpti = arm64_kernel_unmapped_at_el0();
 	bool kaslr = ptilab_arch_kaslr(), e0pd = e0pd_hw();
 	bool cavium = is_midr_in_range_list(read_cpuid_id(), cavium_27456_list);
 	int forced = 0;		/* as __kpti_forced: >0 on, <0 off */
 	const char *why = "unknown";
+	struct ptilab_cmdline c;
 	char *cmdline;
 	bool val;
 
@@ -136,12 +141,14 @@ static const char *kpti_reason_model(char *tok, size_t toksz)
 		kfree(cmdline);
 		return "unknown";
 	}
-	/* An unparsable kpti= is rejected by the kernel and changes nothing. */
-	if (ptilab_cmdline_last(cmdline, kpti_opts, ARRAY_SIZE(kpti_opts),
-				tok, toksz) &&
-	    !kstrtobool(tok + strlen("kpti="), &val)) {
+	ptilab_cmdline_init(&c, cmdline, true);
+	while (ptilab_cmdline_next(&c)) {
+		/* parse_kpti(); kstrtobool() rejects a missing value too. */
+		if (strcmp(c.param, "kpti") || kstrtobool(c.val, &val))
+			continue;
 		forced = val ? 1 : -1;
 		why = "cmdline";
+		snprintf(tok, toksz, "kpti=%s", c.val);
 	}
 	kfree(cmdline);
 

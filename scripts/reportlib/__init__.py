@@ -1,7 +1,9 @@
 """scripts/report's implementation: read ptilab results CSVs, draw the plots
 (matplotlib, Agg), write one self-contained HTML page.
 
-data     the results CSV schema, runs and configurations
+profiles what the ptilab program says: the CSV schema and one profile per
+         architecture (isolation, reasons in words, register, probe unit)
+data     runs and configurations, read against that schema
 compare  overhead % and its confidence interval through `ptilab compare`
 plots    the figures, as inline SVG
 page     the HTML sections

@@ -1,8 +1,11 @@
-"""The results CSV (README "CSV schema"), read into configurations and rows.
+"""The results CSV, read into configurations and rows. Its header is the
+one the ptilab program gives (`ptilab schema --json`, README "CSV
+schema"); there is no copy of it here.
 
 A configuration is what one boot measured: run, host and the columns that
-describe the machine and its isolation setting. Rows of every kind (bench,
-state, probes, audit, trace, perf counters) hang off a configuration.
+describe the machine and its isolation setting, with the profile of its
+architecture. Rows of every kind (bench, state, cpu, probes, audit, trace,
+perf counters) hang off a configuration.
 """
 
 import csv
@@ -12,9 +15,13 @@ import re
 from dataclasses import dataclass, field
 
 from . import ReportError
+from .profiles import Profile
 
-COLUMNS = ["run_id", "timestamp", "host", "arch", "kernel", "cmdline", "accel", "pti", "pcid",
-           "e0pd", "kpti", "benchmark", "metric", "value", "unit", "repetitions", "stddev"]
+# The columns the report reads by name; the schema (ptilab schema) has
+# them all. Every other column describes the machine and its isolation
+# setting (pti, pcid, ...: which one means what is the profile's business).
+NAMED = ("run_id", "host", "arch", "kernel", "cmdline", "accel")
+ROW_COLUMNS = ("timestamp", "benchmark", "metric", "value", "unit", "repetitions", "stddev")
 
 ACCEL_LABEL = {
     "tcg": "emulated (TCG)",
@@ -35,25 +42,26 @@ class Config:
     kernel: str
     cmdline: str
     accel: str
-    pti: str
-    pcid: str
-    e0pd: str
-    kpti: str
+    machine: tuple  # ((column, value), ...): the schema's other configuration columns
+    profile: Profile = field(compare=False, hash=False, repr=False)
 
-    @property
-    def is_arm(self):
-        return self.arch in ("aarch64", "arm64")
+    def column(self, name):
+        return dict(self.machine).get(name, "")
 
     @property
     def isolation(self):
-        """on/off/unknown: PTI on x86, KPTI on arm64."""
-        return self.kpti if self.is_arm else self.pti
+        """on/off/unknown: the profile's isolation column (PTI, KPTI)."""
+        return self.column(self.profile.isolation_column)
+
+    @property
+    def tlb(self):
+        """on/off/unknown: the profile's TLB column (PCID, E0PD)."""
+        return self.column(self.profile.tlb_column)
 
     @property
     def short(self):
-        if self.is_arm:
-            return f"kpti={self.kpti} e0pd={self.e0pd}"
-        return f"pti={self.pti} pcid={self.pcid}"
+        p = self.profile
+        return f"{p.isolation_column}={self.isolation} {p.tlb_column}={self.tlb}"
 
     @property
     def group(self):
@@ -79,6 +87,7 @@ class Row:
     repetitions: int
     stddev: float
     where: str  # file:line, for messages
+    fields: list  # the CSV record as read
 
 
 @dataclass
@@ -114,59 +123,92 @@ def _number(text, where, column, integer=False):
     return v
 
 
-def read_run(source):
-    """Reads one run directory (its results.csv) or CSV file. Raises
-    ReportError with a one-line reason on anything that is not a ptilab
-    results CSV."""
+def _check_header(header, columns, path):
+    if header != list(columns):
+        missing = [c for c in columns if c not in header]
+        why = f"missing columns: {', '.join(missing)}" if missing else "columns out of order"
+        raise ReportError(f"{path}:1: not a ptilab results CSV header ({why}); "
+                          f"expected {','.join(columns)}")
+
+
+class _Reader:
+    """Turns the records of one CSV into Rows, one Config per distinct
+    configuration, each with the profile of its arch."""
+
+    def __init__(self, binary):
+        self.binary = binary
+        self.columns = binary.columns
+        self.machine = [c for c in binary.columns if c not in NAMED and c not in ROW_COLUMNS]
+        self.configs = {}
+
+    def config(self, r, where):
+        key = tuple(r[c] for c in NAMED) + (tuple((c, r[c]) for c in self.machine),)
+        config = self.configs.get(key)
+        if config is None:
+            profile = self.binary.profile(r["arch"])
+            if profile is None:
+                raise ReportError(f"{where}: architecture '{r['arch']}' has no ptilab profile "
+                                  f"({self.binary.path} knows {self.binary.known_arches()})")
+            config = self.configs[key] = Config(*key, profile=profile)
+        return config
+
+    def row(self, fields, where):
+        if len(fields) != len(self.columns):
+            raise ReportError(f"{where}: {len(fields)} fields, expected {len(self.columns)} "
+                              "(a garbled or truncated results CSV)")
+        r = dict(zip(self.columns, fields))
+        value = _number(r["value"], where, "value")
+        if value is None and r["unit"] != "not_supported":
+            raise ReportError(f"{where}: empty value for {r['benchmark']} {r['metric']}")
+        return Row(config=self.config(r, where), timestamp=r["timestamp"], benchmark=r["benchmark"],
+                   metric=r["metric"], value=value, unit=r["unit"],
+                   repetitions=_number(r["repetitions"], where, "repetitions", True),
+                   stddev=_number(r["stddev"], where, "stddev"), where=where, fields=fields)
+
+
+def check_schema(binary):
+    """The report reads some columns by name: the binary's schema must have them."""
+    lacking = [c for c in NAMED + ROW_COLUMNS if c not in binary.columns]
+    if lacking:
+        raise ReportError(f"{binary.path} schema --json has no column {', '.join(lacking)}: "
+                          "this report and that ptilab do not match")
+
+
+def _read_rows(path, binary):
+    reader = _Reader(binary)
+    rows = []
+    with open(path, newline="", encoding="utf-8") as f:
+        records = csv.reader(f, strict=True)
+        try:
+            header = next(records)
+        except StopIteration:
+            raise ReportError(f"{path}: empty file, not a ptilab results CSV") from None
+        _check_header(header, binary.columns, path)
+        for fields in records:
+            if fields:
+                rows.append(reader.row(fields, f"{path}:{records.line_num}"))
+    return rows
+
+
+def read_run(source, binary):
+    """Reads one run directory (its results.csv) or CSV file, checked
+    against the binary's schema. Raises ReportError with a one-line reason
+    on anything that is not a ptilab results CSV."""
     path = _csv_path(source)
-    run = Run(run_id="", source=source, csv_path=path)
     try:
-        with open(path, newline="", encoding="utf-8") as f:
-            reader = csv.reader(f, strict=True)
-            try:
-                header = next(reader)
-            except StopIteration:
-                raise ReportError(f"{path}: empty file, not a ptilab results CSV") from None
-            if header != COLUMNS:
-                missing = [c for c in COLUMNS if c not in header]
-                why = f"missing columns: {', '.join(missing)}" if missing else "columns out of order"
-                raise ReportError(f"{path}:1: not a ptilab results CSV header ({why}); "
-                                  f"expected {','.join(COLUMNS)}")
-            configs = {}
-            for fields in reader:
-                where = f"{path}:{reader.line_num}"
-                if not fields:
-                    continue
-                if len(fields) != len(COLUMNS):
-                    raise ReportError(f"{where}: {len(fields)} fields, expected {len(COLUMNS)} "
-                                      "(a garbled or truncated results CSV)")
-                r = dict(zip(COLUMNS, fields))
-                key = tuple(r[c] for c in ("run_id", "host", "arch", "kernel", "cmdline", "accel",
-                                           "pti", "pcid", "e0pd", "kpti"))
-                config = configs.get(key)
-                if config is None:
-                    config = configs[key] = Config(*key)
-                value = _number(r["value"], where, "value")
-                if value is None and r["unit"] != "not_supported":
-                    raise ReportError(f"{where}: empty value for {r['benchmark']} {r['metric']}")
-                run.rows.append(Row(config=config, timestamp=r["timestamp"], benchmark=r["benchmark"],
-                                    metric=r["metric"], value=value, unit=r["unit"],
-                                    repetitions=_number(r["repetitions"], where, "repetitions", True),
-                                    stddev=_number(r["stddev"], where, "stddev"), where=where))
+        rows = _read_rows(path, binary)
     except csv.Error as e:
         raise ReportError(f"{path}: not a readable CSV ({e})") from None
     except UnicodeDecodeError:
         raise ReportError(f"{path}: not a text CSV (invalid UTF-8)") from None
     except OSError as e:
         raise ReportError(f"{path}: {e.strerror}") from None
-    if not run.rows:
+    if not rows:
         raise ReportError(f"{path}: header only, no rows (an empty run?)")
-    ids = sorted({r.config.run_id for r in run.rows})
-    run.run_id = ids[0] if len(ids) == 1 else " + ".join(ids)
-    return run
+    ids = sorted({r.config.run_id for r in rows})
+    return Run(run_id=ids[0] if len(ids) == 1 else " + ".join(ids), source=source, csv_path=path, rows=rows)
 
 
-BENCH_ARG = re.compile(r"^(?P<family>[^/+]+)(?:/(?P<name>[a-z_]+):(?P<arg>\d+))?$")
 EXTRA_CR3 = re.compile(r"^(?P<base>.+)\+extra_cr3=(?P<n>\d+)$")
 
 
@@ -201,7 +243,7 @@ class Dataset:
     @staticmethod
     def _order(c):
         iso = {"on": 0, "off": 1}.get(c.isolation, 2)
-        return (c.host, c.arch, c.kernel, c.run_id, c.accel, iso, c.pcid, c.e0pd, c.cmdline)
+        return (c.host, c.arch, c.kernel, c.run_id, c.accel, iso, c.tlb, c.cmdline)
 
     def _labels(self):
         """Short labels, unique within a group: the isolation setting, then
@@ -233,6 +275,14 @@ class Dataset:
                 out.append(c.group)
         return out
 
+    def profiles(self):
+        """The architectures' profiles in these runs, in configuration order."""
+        out = []
+        for c in self.configs:
+            if c.profile not in out:
+                out.append(c.profile)
+        return out
+
     def configs_in(self, group):
         return [c for c in self.configs if c.group == group]
 
@@ -249,15 +299,13 @@ class Dataset:
                 out.append(r.benchmark)
         return out
 
-    def rows_where(self, pred):
-        return [r for r in self.rows if pred(r)]
-
-    def state(self, config):
-        """The module's state as strings: key -> value. 'pti_reason=X' info
-        rows become pti_reason: X."""
+    def info(self, config, benchmark):
+        """A configuration's key/value rows of one benchmark as strings:
+        'key=value' info rows become key: value, bool rows on/off, numbers
+        as numbers. For the state ('state') and the CPU ('cpu')."""
         out = {}
         for r in self.rows:
-            if r.config != config or r.benchmark != "state":
+            if r.config != config or r.benchmark != benchmark:
                 continue
             if "=" in r.metric:
                 k, v = r.metric.split("=", 1)
@@ -270,11 +318,20 @@ class Dataset:
                 out[r.metric] = f"{r.value:g}"
         return out
 
+    def state(self, config):
+        """The isolation state (module's or kernel's: key 'source'), {} if none was recorded."""
+        return self.info(config, "state")
+
+    def cpu(self, config):
+        """What the CPU is: model, its ids (midr, vendor, signature) and qemu_cpu."""
+        return self.info(config, "cpu")
+
     def reference_for(self, c):
         """The configuration c's isolation overhead is measured against: the
-        same run, host, kernel and accelerator with isolation off: on x86 the
-        one with the same PCID where it exists, on arm64 the one with E0PD. None for c itself
-        being off, or when the run has no isolation-off configuration."""
+        same run, host, kernel and accelerator with isolation off, and the
+        same TLB setting (PCID, E0PD: like with like, the same CPU in
+        vm-bench's matrix) where one has it. None for c itself being off,
+        or when the run has no isolation-off configuration."""
         if c.isolation != "on":
             return None
         cands = [o for o in self.configs
@@ -282,19 +339,5 @@ class Dataset:
                  == (c.run_id, c.host, c.arch, c.kernel, c.accel)]
         if not cands:
             return None
-        if c.is_arm:
-            # KPTI's alternative on arm64 is E0PD: compare against it.
-            same = [o for o in cands if o.e0pd == "on"]
-        else:
-            same = [o for o in cands if o.pcid == c.pcid]
+        same = [o for o in cands if o.tlb == c.tlb]
         return (same or cands)[0]
-
-
-def cpu_model(state, cmdline):
-    """The CPU model where a run recorded one: state key cpu_model, or a
-    cpu/cpu_model setting on the command line (the arm64 VMs record the
-    emulated core there)."""
-    if state.get("cpu_model"):
-        return state["cpu_model"]
-    m = re.search(r"(?:^|\s)(?:-cpu[ =]|cpu_model=|cpu=)(\S+)", cmdline)
-    return m.group(1) if m else ""

@@ -9,7 +9,7 @@ import re
 from collections import Counter
 
 from . import plots, seed
-from .data import accel_label, cpu_model, extra_cr3, tlb_pages
+from .data import accel_label, extra_cr3, tlb_pages
 
 SECTIONS = [
     ("overview", "Overview"),
@@ -27,19 +27,8 @@ SECTIONS = [
 
 NOT_IN_RUNS = "not in these runs"
 
-REASONS = {
-    "cmdline:pti=on": "forced on: pti=on on the kernel command line",
-    "cmdline:pti=off": "forced off: pti=off on the kernel command line",
-    "cmdline:nopti": "forced off: nopti on the kernel command line",
-    "cmdline:mitigations=off": "forced off: mitigations=off on the kernel command line",
-    "cmdline:kpti=1": "forced on: kpti=1 on the kernel command line",
-    "cmdline:kpti=0": "forced off: kpti=0 on the kernel command line",
-    "meltdown_bug": "on by default: the kernel considers this CPU vulnerable to Meltdown",
-    "not_affected": "off by default: this CPU is not affected by Meltdown",
-    "e0pd": "off: E0PD hides the kernel from user mode in hardware",
-    "xen_pv": "Xen PV guest: the hypervisor isolates",
-    "unknown": "the kernel decided differently than ptilab's model of it",
-}
+# The profile (ptilab profiles' name) the arm64 section is about.
+ARM64 = "arm64"
 
 CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#111;background:#fff}
@@ -161,8 +150,8 @@ class Page:
         self.seed_path = seed_path
         self.colors = {c: plots.PALETTE[i % len(plots.PALETTE)] for i, c in enumerate(ds.configs)}
         self.pairs = [(ds.reference_for(c), c) for c in ds.configs if ds.reference_for(c)]
-        # Run the comparisons first, so every section knows whether ptilab
-        # compare is there before it says where its numbers come from.
+        # Run the comparisons first, so the note above the first table can
+        # say which failed and at what confidence the others came out.
         for a, b in self.pairs:
             comparer.deltas(a, b)
 
@@ -175,21 +164,15 @@ class Page:
         return self.cmp.deltas(a, b)
 
     def compare_note(self):
-        st = self.cmp.status()
-        if st:
-            return f'<p class="missing">{e(st)} Overheads below are plain ratios of means, without an interval.</p>'
-        conf = None
-        for d in self.cmp.cache.values():
-            for x in d.values():
-                conf = x.confidence
-                break
+        conf = self.cmp.confidence()
         text = ("Overhead = (isolation on − off) / off, from <code>ptilab compare</code>: "
-                f"the {int(round(100 * (conf or 0.95)))}% confidence interval (Fieller's, with Welch's t) "
+                f"the {int(round(100 * conf))}% confidence interval (Fieller's, with Welch's t) "
                 "in brackets, and its verdict.")
         if self.cmp.notes:
             text += " ptilab compare notes: " + "; ".join(e(n) for n in self.cmp.notes) + "."
         if self.cmp.failures:
-            text += " Comparisons that failed: " + "; ".join(e(f) for f in self.cmp.failures)
+            text += (" Comparisons that failed (their overheads are plain ratios of means, without an "
+                     "interval): " + "; ".join(e(f) for f in self.cmp.failures))
         return f'<p class="note">{text}</p>'
 
     def pair_label(self, a, b):
@@ -240,57 +223,69 @@ class Page:
 
     def state(self):
         ds = self.ds
-        x86 = [c for c in ds.configs if not c.is_arm]
-        arm = [c for c in ds.configs if c.is_arm]
-        out = [how("Each configuration as the kernel ran it: what isolation is, and why (the module's "
-                   "<code>pti_reason</code>/<code>kpti_reason</code>, or the CSV columns where no module state was "
-                   "recorded). <i>user-visible kernel pages</i> is the page-table audit: what kernel memory user "
-                   "mode's page table maps, and how much of it is secret.")]
-
-        def audit(c):
-            k, s = ds.get(c, "ptaudit", "kernel_pages"), ds.get(c, "ptaudit", "secret_pages")
-            if k is None:
-                return "–"
-            return e(f"{k.value:,.0f} ({s.value:,.0f} secret)" if s else f"{k.value:,.0f}")
-
-        def reason(st, key):
-            r = st.get(key)
-            if r is None:
-                return '<span class="note">no module state recorded</span>'
-            return f"{e(REASONS.get(r, r))} <code>{e(r)}</code>"
-
-        if x86:
-            rows = []
-            for c in x86:
-                st = ds.state(c)
-                rows.append([self.group_title(c.group), e(ds.label(c)), accel_tag(c.accel),
-                             e(st.get("pti", c.pti)), reason(st, "pti_reason"),
-                             e(st.get("pcid", c.pcid)), e(st.get("pcid_enabled", "–")), e(st.get("invpcid", "–")),
-                             e(st.get("cr3_noflush", "–")), e(st.get("global_pages", "–")),
-                             e(st.get("meltdown_bug", "–")), audit(c), f"<code>{e(c.cmdline)}</code>"])
-            out.append("<h3>x86_64</h3>")
-            out.append(table(["host · arch · kernel", "configuration", "ran on", "pti", "why", "PCID offered",
-                              "PCID on", "INVPCID", "CR3 noflush", "global pages", "Meltdown bug",
-                              "user-visible kernel pages", "command line"], rows, numeric_from=99))
-        if arm:
-            out.append("<h3>arm64</h3>")
-            out.append(self.arm_state_table(arm))
+        keys = "/".join(f"<code>{e(p.reason_key)}</code>" for p in ds.profiles())
+        out = [how("Each configuration as the kernel ran it: what isolation is, and why (the state's "
+                   f"{keys or 'reason'} in words, with the token; <i>inferred without the module</i> where "
+                   "ptilab read the kernel's own files instead), the CPU, and every state key recorded. "
+                   "<i>user-visible kernel pages</i> is the page-table audit: what kernel memory user mode's "
+                   "page table maps, and how much of it is secret.")]
+        for p in ds.profiles():
+            out.append(f"<h3>{e(p.name)} ({e(p.arch)})</h3>")
+            out.append(self.state_table([c for c in ds.configs if c.profile is p], p))
         if not ds.configs:
             out.append(missing("Configurations"))
         return "".join(out)
 
-    def arm_state_table(self, arm):
+    def why(self, c):
+        """The reason sentence and its token, from the state's reason key."""
+        st = self.ds.state(c)
+        if not st:
+            return '<span class="note">no module state recorded</span>'
+        p = c.profile
+        token = st.get(p.reason_key, "")
+        s = e(p.reason_sentence(token, c.isolation))
+        if token:
+            s += f" <code>{e(token)}</code>"
+        if st.get("source") == "kernel":
+            s += ' <span class="note">(inferred without the module)</span>'
+        return s
+
+    def cpu(self, c):
+        """The CPU as the cpu rows say: model, the emulated CPU, ids."""
+        cpu = self.ds.cpu(c)
+        parts = [e(cpu["model"])] if "model" in cpu else []
+        if "qemu_cpu" in cpu:
+            parts.append(f'<span class="note">QEMU -cpu {e(cpu["qemu_cpu"])}</span>')
+        ids = [f"{k}={v}" for k, v in cpu.items() if k not in ("model", "qemu_cpu")]
+        if ids:
+            parts.append(f"<code>{e(', '.join(ids))}</code>")
+        return "<br>".join(parts) or "–"
+
+    def audit(self, c):
+        k, s = self.ds.get(c, "ptaudit", "kernel_pages"), self.ds.get(c, "ptaudit", "secret_pages")
+        if k is None:
+            return "–"
+        return e(f"{k.value:,.0f} ({s.value:,.0f} secret)" if s else f"{k.value:,.0f}")
+
+    def state_table(self, cs, p):
+        """One row per configuration of profile p: isolation, why, CPU, the
+        profile's state keys that any of them recorded, audit, command line."""
         ds = self.ds
+        states = {c: ds.state(c) for c in cs}
+        shown = (p.isolation_column, p.reason_key, "arch", "kernel")
+        keys = [k for k in p.state_keys if k not in shown and any(k in st for st in states.values())]
+        with_audit = any(ds.get(c, "ptaudit", "kernel_pages") for c in cs)
         rows = []
-        for c in arm:
-            st = ds.state(c)
-            r = st.get("kpti_reason")
-            why = f"{e(REASONS.get(r, r))} <code>{e(r)}</code>" if r else '<span class="note">no module state recorded</span>'
-            rows.append([self.group_title(c.group), e(ds.label(c)), accel_tag(c.accel), e(st.get("kpti", c.kpti)), why,
-                         e(st.get("e0pd_hw", "–")), e(st.get("e0pd_enabled", c.e0pd)),
-                         e(cpu_model(st, c.cmdline) or "–"), f"<code>{e(c.cmdline)}</code>"])
-        return table(["host · arch · kernel", "configuration", "ran on", "kpti", "why", "E0PD in the CPU",
-                      "E0PD on", "CPU model", "command line"], rows, numeric_from=99)
+        for c in cs:
+            st = states[c]
+            rows.append([self.group_title(c.group), e(ds.label(c)), accel_tag(c.accel),
+                         e(st.get(p.isolation_column, c.isolation)), self.why(c), self.cpu(c)]
+                        + [e(st.get(k, "–")) for k in keys]
+                        + ([self.audit(c)] if with_audit else []) + [f"<code>{e(c.cmdline)}</code>"])
+        head = (["host · arch · kernel", "configuration", "ran on", e(p.isolation), "why", "CPU"]
+                + [f"<code>{e(k)}</code>" for k in keys]
+                + (["user-visible kernel pages"] if with_audit else []) + ["command line"])
+        return table(head, rows, numeric_from=99)
 
     def bench_pairs_table(self, cs, benchmarks, pairs):
         ds = self.ds
@@ -386,54 +381,60 @@ class Page:
 
     def extra_cr3(self):
         ds = self.ds
-        out = [how("The hook adds N CR3 writes (same value) to every system call of BM_Syscall_Null: "
-                   "seed 001's patched <code>SWITCH_TO_KERNEL_CR3</code>, on a stock kernel. The slope of the "
-                   "least-squares line is the cost of one added CR3 write in ns; N=0 carries the hook's own cost, "
-                   "so compare against it, not against the plain benchmark. Under TCG a write right after "
-                   "another is nearly free, so the points need not lie on a line there.")]
+        writes = ", ".join(f"{e(p.pt_write)} on {e(p.name)}" for p in ds.profiles())
+        out = [how(f"The hook adds N page-table writes ({writes or 'CR3 writes'}, the same value) to every "
+                   "system call of BM_Syscall_Null: seed 001's patched <code>SWITCH_TO_KERNEL_CR3</code>, on a "
+                   "stock kernel. The slope of the least-squares line is the cost of one added write in ns; N=0 "
+                   "carries the hook's own cost, so compare against it, not against the plain benchmark. Under "
+                   "TCG a write right after another is nearly free, so the points need not lie on a line there.")]
         found = False
         for gi, g in enumerate(ds.groups()):
-            series, rows = [], []
-            ns_all = set()
-            for c in ds.configs_in(g):
-                pts = []
-                for r in ds.rows:
-                    x = extra_cr3(r.benchmark)
-                    if r.config == c and r.metric == "ns_per_op" and x:
-                        pts.append((x[1], r.value, r.stddev))
-                if not pts:
-                    continue
-                fit = fit_line([p[0] for p in pts], [p[1] for p in pts])
-                series.append((ds.label(c), c, pts, fit[:2] if fit else None))
-                ns_all |= {p[0] for p in pts}
-                rows.append((c, dict((p[0], p) for p in pts), fit))
-            if not series:
+            fits = [(c, pts, fit_line([x for x, _, _ in pts], [y for _, y, _ in pts]))
+                    for c in ds.configs_in(g) for pts in [self.extra_cr3_points(c)] if pts]
+            if not fits:
                 continue
             found = True
-            ns = sorted(ns_all)
+            p = fits[0][0].profile
+            ns = sorted({x for _, pts, _ in fits for x, _, _ in pts})
+            series = [(ds.label(c), c, pts, fit[:2] if fit else None) for c, pts, fit in fits]
             out.append(f"<h3>{self.group_title(g)}</h3>")
-            out.append(plots.extra_cr3(f"extra-cr3-{gi}", f"extra CR3 writes, {g}", series, self.colors))
-            trows = []
-            for c, pts, fit in rows:
-                probe = ds.get(c, "probe:cr3_noflush", "ns_median") or ds.get(c, "probe:cr3_flush", "ns_median")
-                r = [e(ds.label(c))]
-                for n in ns:
-                    p = pts.get(n)
-                    r.append(fmt_ns(p[1]) + (f" ±{100 * p[2] / p[1]:.0f}%" if p and p[2] and p[1] else "")
-                             if p else "–")
-                if fit:
-                    slope, _icpt, se, r2 = fit
-                    r.append(f"<b>{slope:+,.0f} ns</b>" + (f" ±{se:,.0f}" if se is not None else "")
-                             + (f" (R² {r2:.2f})" if r2 is not None else ""))
-                else:
-                    r.append("–")
-                r.append(e(f"{probe.value:,.0f} ns ({probe.benchmark[6:]})") if probe else "–")
-                trows.append(r)
+            out.append(plots.extra_cr3(f"extra-cr3-{gi}", f"extra {p.pt_register} writes, {g}", series,
+                                       self.colors, p.pt_register))
             out.append(table(["configuration"] + [f"N={n}" for n in ns] +
-                             ["per added write (slope ±SE)", "probe: one CR3 write, median"], trows))
+                             ["per added write (slope ±SE)", f"probe: one {e(p.pt_write)}, median"],
+                             [self.extra_cr3_row(c, pts, fit, ns) for c, pts, fit in fits]))
         if not found:
             out.append(missing("BM_Syscall_Null+extra_cr3=N rows (the hook experiment)"))
         return "".join(out)
+
+    def extra_cr3_points(self, c):
+        """[(N, mean ns, stddev)] of c's BM_*+extra_cr3=N rows."""
+        return [(x[1], r.value, r.stddev) for r in self.ds.rows
+                for x in [extra_cr3(r.benchmark)] if x and r.config == c and r.metric == "ns_per_op"]
+
+    def write_probe(self, c):
+        """The median ns of one page-table write (the profile's write probes, best first)."""
+        for name in c.profile.write_probes:
+            r = self.ds.get(c, "probe:" + name, "ns_median")
+            if r:
+                return r
+        return None
+
+    def extra_cr3_row(self, c, pts, fit, ns):
+        by_n = {x: (m, sd) for x, m, sd in pts}
+        r = [e(self.ds.label(c))]
+        for n in ns:
+            m, sd = by_n.get(n, (None, None))
+            r.append(fmt_ns(m) + (f" ±{100 * sd / m:.0f}%" if sd and m else "") if m is not None else "–")
+        if fit:
+            slope, _icpt, se, r2 = fit
+            r.append(f"<b>{slope:+,.0f} ns</b>" + (f" ±{se:,.0f}" if se is not None else "")
+                     + (f" (R² {r2:.2f})" if r2 is not None else ""))
+        else:
+            r.append("–")
+        probe = self.write_probe(c)
+        r.append(e(f"{probe.value:,.0f} ns ({probe.benchmark[6:]})") if probe else "–")
+        return r
 
     def probes(self):
         ds = self.ds
@@ -443,43 +444,47 @@ class Page:
                 prims.append(r.benchmark[6:])
         if not prims:
             return missing("Cost probes (probe:<primitive> rows)")
-        out = [how("Cycles per primitive, measured by the module on one CPU with interrupts off: median, and "
-                   "the range min … p99. <i>unsupported</i>: the CPU lacks the instruction (e.g. INVPCID, or "
-                   "CR3 NOFLUSH without PCID). Under TCG the counter is the emulator's TSC.")]
+        units = "; ".join(f"{e(p.name)}: {e(p.probe_unit)}" for p in ds.profiles())
+        out = [how(f"What one primitive costs in the counter's unit ({units}; the <code>*_cycles</code> rows hold "
+                   "it), measured by the module on one CPU with interrupts off: median, and the range min … p99. "
+                   "<i>unsupported</i>: the CPU lacks the instruction (e.g. INVPCID, or CR3 NOFLUSH without "
+                   "PCID). Under TCG the counter is the emulator's.")]
         cs = [c for c in ds.configs if any(ds.get(c, "probe:" + p, m) for p in prims
                                            for m in ("cycles_median", "supported"))]
-        series = []
-        for c in cs:
-            d = {}
-            for p in prims:
-                med = ds.get(c, "probe:" + p, "cycles_median")
-                if med is not None:
-                    mn = ds.get(c, "probe:" + p, "cycles_min")
-                    p99 = ds.get(c, "probe:" + p, "cycles_p99")
-                    d[p] = (med.value, mn.value if mn else med.value, p99.value if p99 else med.value)
-            series.append((ds.label(c, full=len(ds.groups()) > 1), c, d))
+        series = [(ds.label(c, full=len(ds.groups()) > 1), c, self.probe_ranges(c, prims)) for c in cs]
         if any(d for _, _, d in series):
-            out.append(plots.probe_bars("probes", "cost probes", prims, series, self.colors))
-        rows = []
-        for p in prims:
-            r = [f"<code>{e(p)}</code>"]
-            for c in cs:
-                med = ds.get(c, "probe:" + p, "cycles_median")
-                sup = ds.get(c, "probe:" + p, "supported")
-                if med is None:
-                    r.append('<span class="note">unsupported</span>' if sup is not None and sup.value == 0 else "–")
-                    continue
-                mn, p99 = ds.get(c, "probe:" + p, "cycles_min"), ds.get(c, "probe:" + p, "cycles_p99")
-                ns = ds.get(c, "probe:" + p, "ns_median")
-                s = f"{med.value:,.0f}"
-                if mn and p99:
-                    s += f" ({mn.value:,.0f} … {p99.value:,.0f})"
-                if ns:
-                    s += f"<br>{fmt_ns(ns.value)}"
-                r.append(s)
-            rows.append(r)
-        out.append(table(["primitive"] + [e(lab) + "<br>cycles median (min … p99)" for lab, _, _ in series], rows))
+            unit = " / ".join(dict.fromkeys(c.profile.probe_unit for c in cs))
+            out.append(plots.probe_bars("probes", "cost probes", prims, series, self.colors, unit))
+        rows = [[f"<code>{e(p)}</code>"] + [self.probe_cell(c, p) for c in cs] for p in prims]
+        out.append(table(["primitive"] + [e(lab) + f"<br>{e(c.profile.probe_unit)} median (min … p99)"
+                                          for lab, c, _ in series], rows))
         return "".join(out)
+
+    def probe_ranges(self, c, prims):
+        """{primitive: (median, min, p99)} where c measured it."""
+        ds, d = self.ds, {}
+        for p in prims:
+            med = ds.get(c, "probe:" + p, "cycles_median")
+            if med is not None:
+                mn = ds.get(c, "probe:" + p, "cycles_min")
+                p99 = ds.get(c, "probe:" + p, "cycles_p99")
+                d[p] = (med.value, mn.value if mn else med.value, p99.value if p99 else med.value)
+        return d
+
+    def probe_cell(self, c, p):
+        ds = self.ds
+        med = ds.get(c, "probe:" + p, "cycles_median")
+        if med is None:
+            sup = ds.get(c, "probe:" + p, "supported")
+            return '<span class="note">unsupported</span>' if sup is not None and sup.value == 0 else "–"
+        mn, p99 = ds.get(c, "probe:" + p, "cycles_min"), ds.get(c, "probe:" + p, "cycles_p99")
+        ns = ds.get(c, "probe:" + p, "ns_median")
+        s = f"{med.value:,.0f}"
+        if mn and p99:
+            s += f" ({mn.value:,.0f} … {p99.value:,.0f})"
+        if ns:
+            s += f"<br>{fmt_ns(ns.value)}"
+        return s
 
     def trace(self):
         ds = self.ds
@@ -589,31 +594,38 @@ class Page:
 
     def arm64(self):
         ds = self.ds
-        arm = [c for c in ds.configs if c.is_arm]
+        arm = [c for c in ds.configs if c.profile.name == ARM64]
         if not arm:
-            return missing("arm64 (aarch64) configurations")
-        out = [how("On arm64, KPTI unmaps the kernel from user mode's page table (TTBR switches through a "
-                   "trampoline); ARMv8.5 E0PD makes user-mode accesses to kernel addresses fault in hardware, "
-                   "so a CPU with E0PD needs no KPTI. Overhead = (KPTI − E0PD) / E0PD where both ran, else "
-                   "against KPTI off.")]
-        out.append(self.arm_state_table(arm))
-        pairs = [(a, b) for a, b in self.pairs if b.is_arm]
+            return missing(f"{ARM64} configurations")
+        p = arm[0].profile
+        iso, tlb = e(p.isolation), e(p.tlb_name)
+        out = [how(f"On {e(p.name)}, {iso} unmaps the kernel from user mode's page table ({e(p.pt_register)} "
+                   f"switches through a trampoline); ARMv8.5 {tlb} makes user-mode accesses to kernel addresses "
+                   f"fault in hardware, so a CPU with {tlb} needs no {iso} (KASLR alone would force it). "
+                   f"Overhead = ({iso} on − off) / off, against the {iso}-off configuration with the same {tlb} "
+                   "setting (the same CPU in vm-bench's matrix) where one ran.")]
+        out.append(self.state_table(arm, p))
+        pairs = [(a, b) for a, b in self.pairs if b.profile is p]
         if not pairs:
-            out.append('<p class="note">No KPTI-off (E0PD) configuration next to a KPTI one in the same run.</p>')
+            out.append(f'<p class="note">No {iso}-off configuration next to a {iso} one in the same run.</p>')
             return "".join(out)
         for gi, g in enumerate(ds.groups()):
             gp = [(a, b) for a, b in pairs if b.group == g]
-            if not gp:
-                continue
-            out.append(f"<h3>{self.group_title(g)}</h3>")
-            benches = [b for b in ds.benchmarks(lambda b: not extra_cr3(b))
-                       if any(ds.get(c, b, "ns_per_op") for p in gp for c in p)]
-            fb = [b for b in benches if tlb_pages(b) is None]
-            out.append(self.forest(f"arm64-{gi}", f"KPTI vs E0PD, {g}", gp, fb,
-                                   "time with KPTI / with E0PD (log scale)"))
-            cs = sorted({c for p in gp for c in p}, key=ds.configs.index)
-            out.append(self.bench_pairs_table(cs, benches, gp))
+            if gp:
+                out.append(f"<h3>{self.group_title(g)}</h3>")
+                out.append(self.arm64_group(gi, g, gp))
         return "".join(out)
+
+    def arm64_group(self, gi, g, gp):
+        ds = self.ds
+        iso = gp[0][1].profile.isolation
+        benches = [b for b in ds.benchmarks(lambda b: not extra_cr3(b))
+                   if any(ds.get(c, b, "ns_per_op") for p in gp for c in p)]
+        fb = [b for b in benches if tlb_pages(b) is None]
+        cs = sorted({c for p in gp for c in p}, key=ds.configs.index)
+        return (self.forest(f"arm64-{gi}", f"{iso} on vs off, {g}", gp, fb,
+                            f"time with {iso} on / off (log scale)")
+                + self.bench_pairs_table(cs, benches, gp))
 
     def seed_section(self):
         ds = self.ds
@@ -629,10 +641,9 @@ class Page:
             bars.append((f"seed 001 · {where} · {'syscall' if 'System' in what else 'index'} · PCID {pcid}",
                          accel, pct, None, None, False))
         for a, b in self.pairs:
-            if b.is_arm:
+            if b.profile.name != seed.PROFILE:
                 continue
-            st = ds.state(b)
-            pcid = st.get("pcid_enabled", b.pcid)
+            pcid = b.tlb
             for bname in ("BM_Syscall_Mix", "BM_Syscall_Null"):
                 ra, rb = ds.get(a, bname, "ns_per_op"), ds.get(b, bname, "ns_per_op")
                 if not ra or not rb or not rb.value:
@@ -669,12 +680,12 @@ class Page:
         base = sorted({r.config for r in ds.baseline.rows}, key=ds.configs.index)
         others = [c for c in ds.configs if c not in base]
         out = [how(f"Baseline: run <code>{e(ds.baseline.run_id)}</code>. Each other configuration against the "
-                   "baseline configuration with the same architecture and isolation setting (and PCID/E0PD where "
-                   "one matches): delta = (other − baseline) / baseline.")]
+                   "baseline configuration with the same architecture and isolation setting (and TLB setting, "
+                   "PCID or E0PD, where one matches): delta = (other − baseline) / baseline.")]
         pairs = []
         for c in others:
-            cands = [b for b in base if b.arch == c.arch and b.isolation == c.isolation]
-            same = [b for b in cands if (b.pcid, b.e0pd) == (c.pcid, c.e0pd)]
+            cands = [b for b in base if b.profile is c.profile and b.isolation == c.isolation]
+            same = [b for b in cands if b.tlb == c.tlb]
             if cands:
                 pairs.append(((same or cands)[0], c))
         if not pairs:

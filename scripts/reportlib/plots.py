@@ -140,9 +140,9 @@ def tlb_curve(name, title, series, colors):
     return svg(fig, name, title)
 
 
-def extra_cr3(name, title, series, colors):
-    """ns/op against extra CR3 writes per system call, with the least-squares
-    line. series: [(label, config, [(n, mean, sd)], (slope, intercept))]."""
+def extra_cr3(name, title, series, colors, register="CR3"):
+    """ns/op against extra page-table (register) writes per system call,
+    with the least-squares line. series: [(label, config, [(n, mean, sd)], (slope, intercept))]."""
     fig, ax = plt.subplots(figsize=(8, 4.2))
     for lab, cfg, pts, fit in series:
         pts = sorted(pts)
@@ -156,7 +156,7 @@ def extra_cr3(name, title, series, colors):
                     label=f"{lab}: {fit[0]:+,.0f} ns per write")
         else:
             ax.plot([], [], "o", color=colors[cfg], label=f"{lab}: too few points for a line")
-    ax.set_xlabel("extra CR3 writes per system call (hook_extra_cr3 writes=N)")
+    ax.set_xlabel(f"extra {register} writes per system call (hook_extra_cr3 writes=N)")
     ax.set_ylabel("ns per BM_Syscall_Null iteration")
     ax.set_ylim(bottom=0)
     ax.legend(title="points: mean ±1 stddev; line: least squares")
@@ -164,9 +164,9 @@ def extra_cr3(name, title, series, colors):
     return svg(fig, name, title)
 
 
-def probe_bars(name, title, primitives, series, colors):
-    """Median cycles per primitive per configuration; whiskers from min to
-    p99. series: [(label, config, {prim: (median, min, p99) or None})]."""
+def probe_bars(name, title, primitives, series, colors, unit="cycles"):
+    """Median cost per primitive per configuration, in the counter's unit;
+    whiskers from min to p99. series: [(label, config, {prim: (median, min, p99) or None})]."""
     fig, ax = plt.subplots(figsize=(9, 0.15 * len(primitives) * max(2, len(series)) + 1.0))
     k = len(series)
     h = 0.8 / max(k, 1)
@@ -185,7 +185,7 @@ def probe_bars(name, title, primitives, series, colors):
     ax.set_yticks(range(len(primitives)))
     ax.set_yticklabels(primitives[::-1], fontsize=8)
     ax.set_xscale("log")
-    ax.set_xlabel("cycles (bar: median; whisker: min to p99)")
+    ax.set_xlabel(f"{unit} (bar: median; whisker: min to p99)")
     ax.grid(axis="y", visible=False)
     handles = [plt.Rectangle((0, 0), 1, 1, color=colors[cfg]) for _, cfg, _ in series]
     ax.legend(handles, [lab for lab, _, _ in series], loc="lower center", bbox_to_anchor=(0.5, 1.0),

@@ -1,26 +1,35 @@
 #!/usr/bin/python3
 """Tests of scripts/report (ctest label `report`):
 
-HtmlTest     the page from a frozen vm-bench run (fixtures/tcg-6.1) plus the fixtures
-             (a bare-metal x86 host on another kernel and date with trace,
-             perf-counter and cv rows; an arm64 KVM run with E0PD and KPTI)
+HtmlTest     the page from the fixtures (fixtures/vm-tcg-6.1: a vm-bench run
+             under TCG, x86_64 pti=on/off and the four arm64 configurations,
+             with the module; fixtures/host-6.18: make bench on this build
+             host without the module, with a traced part and perf counters)
              and a --baseline: every section, every plot an inline SVG with
-             marks in it, no external reference, the fixtures' numbers.
+             marks in it, no external reference, and every number checked
+             against the fixture's rows or ptilab's own output (compare,
+             table's reason sentences). Also: the fixtures are what
+             tests/report/make-fixtures makes from their recordings.
 BrowserTest  the page in headless Chromium: every section in the rendered
              DOM, every plot laid out, no console error, a screenshot PNG
              beside the report that is not blank.
-CliTest      bad arguments exit 2 with usage; missing or garbled CSVs exit 1
-             with one clear line and write nothing.
+CliTest      bad arguments exit 2 with usage; no usable ptilab, missing or
+             garbled CSVs exit 1 with one clear line and write nothing.
 
 Run: /usr/bin/python3 tests/report/test_report.py [HtmlTest|BrowserTest|CliTest]
-Environment: PTILAB_BINARY (the ptilab program, for `compare`; default
+Environment: PTILAB_BINARY (the ptilab program; default
 build/userspace/ptilab), PTILAB_REPORT_TEST_OUT (where reports are kept for
 inspection; default a temporary directory).
 """
 
+import csv
+import html
+import io
+import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -29,19 +38,128 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
 REPORT = os.path.join(TOP, "scripts", "report")
+MAKE_FIXTURES = os.path.join(HERE, "make-fixtures")
 FIXTURES = os.path.join(HERE, "fixtures")
-# A vm-bench run (TCG, Debian 6.1, pti on/off) frozen as a fixture: the
-# checks below know its numbers, and results/latest moves on.
-LATEST = os.path.join(FIXTURES, "tcg-6.1")
+VM = os.path.join(FIXTURES, "vm-tcg-6.1")
+HOST = os.path.join(FIXTURES, "host-6.18")
 PTILAB = os.environ.get("PTILAB_BINARY", os.path.join(TOP, "build", "userspace", "ptilab"))
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(TOP, "scripts"))
 
-from reportlib import browser  # noqa: E402
+from reportlib import browser, profiles  # noqa: E402
 from reportlib.page import SECTIONS  # noqa: E402
 
 SECTION_IDS = [s for s, _ in SECTIONS]
+e = html.escape
 
+
+# -- the fixtures' rows, and what ptilab says about them ---------------------
+
+def fixture_rows(fixture):
+    with open(os.path.join(fixture, "results.csv"), newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def pick(rows, **where):
+    """The rows whose columns have these values."""
+    return [r for r in rows if all(r[k] == v for k, v in where.items())]
+
+
+def one(rows, **where):
+    found = pick(rows, **where)
+    assert len(found) == 1, f"{len(found)} rows where {where}"
+    return found[0]
+
+
+def num(row, col="value"):
+    return float(row[col])
+
+
+def configs(rows, **where):
+    """The distinct configurations (dicts of the run's columns) among rows."""
+    out = []
+    for r in pick(rows, **where):
+        c = {k: r[k] for k in ("run_id", "host", "arch", "kernel", "cmdline", "accel", "pti", "pcid",
+                               "e0pd", "kpti")}
+        if c not in out:
+            out.append(c)
+    return out
+
+
+_binary = []
+
+
+def profile_of(arch):
+    """The profile ptilab gives for arch."""
+    if not _binary:
+        _binary.append(profiles.load(PTILAB))
+    return _binary[0].profile(arch)
+
+
+def label(c, full=False):
+    """The report's label of a configuration (isolation and TLB column of
+    its profile), as README "Report" describes it."""
+    p = profile_of(c["arch"])
+    short = f"{p.isolation_column}={c[p.isolation_column]} {p.tlb_column}={c[p.tlb_column]}"
+    if not full:
+        return short
+    d = re.match(r"(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})", c["run_id"]).groups()
+    return f"{c['host']} {c['kernel']} {c['accel']} {d[0]}-{d[1]}-{d[2]} {d[3]}:{d[4]} {short}"
+
+
+def shown_time(ns):
+    """A time as the page prints it: one decimal in ns, µs, ms or s."""
+    for factor, unit in ((1e9, "s"), (1e6, "ms"), (1e3, "µs")):
+        if abs(ns) >= factor:
+            return f"{ns / factor:,.1f} {unit}"
+    return f"{ns:,.1f} ns"
+
+
+def ptilab(*args):
+    p = subprocess.run([PTILAB, *args], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    return p.stdout
+
+
+def compare(fixture, a_where, b_where):
+    """ptilab compare's ns_per_op rows, by benchmark, of B against A in one fixture."""
+    args = ["compare", "--format", "csv", "--metric", "ns_per_op"]
+    args += [x for w in a_where for x in ("--a-where", w)] + [x for w in b_where for x in ("--b-where", w)]
+    path = os.path.join(fixture, "results.csv")
+    return {r["benchmark"]: r for r in csv.DictReader(io.StringIO(ptilab(*args, path, path)))}
+
+
+def shown_delta(d):
+    """An overhead cell as the page prints compare's row."""
+    verdict = d["verdict"]
+    cls = ("slower" if verdict.startswith(("slower", "higher")) else
+           "faster" if verdict.startswith(("faster", "lower")) else "nsd")
+    ci = (f"[{float(d['ci_low_pct']):+,.1f}, {float(d['ci_high_pct']):+,.1f}]" if d["ci_low_pct"] and d["ci_high_pct"]
+          else "[interval unbounded]")
+    return f'{float(d["delta_pct"]):+,.1f}% {ci}<br><span class="{cls}">{e(verdict)}</span>'
+
+
+def table_reasons(fixture):
+    """(sentence, token) of every configuration, as `ptilab table` (the
+    C++ reason_sentence()) words them."""
+    out = set()
+    for line in ptilab("table", os.path.join(fixture, "results.csv")).splitlines():
+        m = re.search(r"why: (.*?); CPU:", line) or re.search(r"why: (.*)$", line)
+        if m:
+            for reason in m.group(1).split(" | "):
+                out.add(re.match(r"(.*) \(([^()]*)\)$", reason).groups())
+    return out
+
+
+def table_cells(section_html, first_cells):
+    """The cells after first_cells of the table row that starts with them."""
+    pattern = "<tr>" + "".join(f"<td>{re.escape(c)}</td>" for c in first_cells) + "(.*?)</tr>"
+    m = re.search(pattern, section_html)
+    assert m, f"no row {first_cells}"
+    return re.findall(r"<td[^>]*>(.*?)</td>", m.group(1))
+
+
+# -- running the report -------------------------------------------------------
 
 def out_dir(name):
     base = os.environ.get("PTILAB_REPORT_TEST_OUT")
@@ -53,38 +171,55 @@ def out_dir(name):
     return path
 
 
-def run_report(*args):
-    return subprocess.run(["/usr/bin/python3", REPORT, "--ptilab", PTILAB, *args],
+def run_report(*args, binary=PTILAB):
+    return subprocess.run(["/usr/bin/python3", REPORT, "--ptilab", binary, *args],
                           capture_output=True, text=True, timeout=120)
 
 
-def has_compare():
-    """Whether this ptilab has `compare` (the report then shows intervals)."""
-    if not os.access(PTILAB, os.X_OK):
-        return False
-    p = subprocess.run([PTILAB, "compare", "--format", "csv", "--metric", "ns_per_op",
-                        "--a-where", "kpti=off", "--b-where", "kpti=on",
-                        os.path.join(FIXTURES, "arm64", "results.csv"),
-                        os.path.join(FIXTURES, "arm64", "results.csv")], capture_output=True, text=True)
-    return p.returncode == 0
+def reports_html(**runs):
+    """The report of each name=[args], all at once (they are independent):
+    {name: (the finished process, the page)}."""
+    started = {}
+    for name, args in runs.items():
+        out = out_dir(name)
+        started[name] = out, subprocess.Popen(["/usr/bin/python3", REPORT, "--ptilab", PTILAB, "--out", out, *args],
+                                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    done = {}
+    for name, (out, p) in started.items():
+        stdout, stderr = p.communicate(timeout=240)
+        assert p.returncode == 0, stderr
+        with open(os.path.join(out, "index.html"), encoding="utf-8") as f:
+            done[name] = subprocess.CompletedProcess(p.args, p.returncode, stdout, stderr), f.read()
+    return done
 
 
-def section(html, sid):
-    m = re.search(r'<section id="%s">(.*?)</section>' % re.escape(sid), html, re.S)
+def without_state(fixture):
+    """A run directory with the fixture's rows but its state rows."""
+    d = out_dir("no-state")
+    with open(os.path.join(fixture, "results.csv"), newline="", encoding="utf-8") as f:
+        header, *rows = csv.reader(f)
+    rows = [header] + [r for r in rows if r[header.index("benchmark")] != "state"]
+    with open(os.path.join(d, "results.csv"), "w", newline="", encoding="utf-8") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+    return d
+
+
+def section(page, sid):
+    m = re.search(r'<section id="%s">(.*?)</section>' % re.escape(sid), page, re.S)
     assert m, f"section {sid} missing"
     return m.group(1)
 
 
-def external_references(html):
+def external_references(page):
     """Every reference that would make the page load something: src/href
     other than in-page anchors, CSS url()/@import, and http(s) URLs outside
     the SVG namespace declarations."""
     bad = []
-    for m in re.finditer(r'\b(src|href|xlink:href)\s*=\s*"([^"]*)"', html):
+    for m in re.finditer(r'\b(src|href|xlink:href)\s*=\s*"([^"]*)"', page):
         if not m.group(2).startswith("#") and not m.group(2).startswith("data:"):
             bad.append(m.group(0))
-    bad += re.findall(r"url\((?!#)[^)]*\)|@import", html)
-    no_ns = re.sub(r'xmlns(:\w+)?="[^"]*"', "", html)
+    bad += re.findall(r"url\((?!#)[^)]*\)|@import", page)
+    no_ns = re.sub(r'xmlns(:\w+)?="[^"]*"', "", page)
     bad += re.findall(r"https?://[^\s\"'<]+", no_ns)
     return bad
 
@@ -104,139 +239,239 @@ class HtmlTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.out = out_dir("multi")
-        cls.p = run_report("--out", cls.out, "--baseline", LATEST,
-                           os.path.join(FIXTURES, "hw-6.12"), os.path.join(FIXTURES, "arm64"))
-        with open(os.path.join(cls.out, "index.html"), encoding="utf-8") as f:
-            cls.html = f.read()
-        cls.single = out_dir("latest")
-        cls.p1 = run_report("--out", cls.single, LATEST)
-        with open(os.path.join(cls.single, "index.html"), encoding="utf-8") as f:
-            cls.html1 = f.read()
+        cls.vm, cls.host = fixture_rows(VM), fixture_rows(HOST)
+        pages = reports_html(multi=["--baseline", VM, HOST], vm=[VM], host=[HOST], no_state=[without_state(HOST)])
+        (cls.p, cls.html), (cls.p1, cls.html1), (cls.p2, cls.html2) = pages["multi"], pages["vm"], pages["host"]
+        cls.no_state = pages["no_state"][1]
 
+    # -- the fixtures -------------------------------------------------------
+    def test_fixtures_are_made_by_the_producer(self):
+        out = out_dir("fixtures")
+        p = subprocess.run([MAKE_FIXTURES, "--ptilab", PTILAB, "--out", out], capture_output=True, text=True,
+                           timeout=300)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(sorted(os.listdir(out)), sorted(os.listdir(FIXTURES)),
+                         "the fixtures are not those tests/report/make-fixtures lists")
+        for name in os.listdir(FIXTURES):
+            with open(os.path.join(FIXTURES, name, "results.csv"), encoding="utf-8") as f:
+                committed = f.read().splitlines()
+            with open(os.path.join(out, name, "results.csv"), encoding="utf-8") as f:
+                made = f.read().splitlines()
+            diff = next((i for i, (a, b) in enumerate(zip(committed, made)) if a != b), None)
+            if diff is None and len(committed) != len(made):
+                diff = min(len(committed), len(made))
+            self.assertIsNone(diff, f"fixtures/{name}/results.csv differs from what tests/report/make-fixtures "
+                                    f"makes (line {(diff or 0) + 1}); run it and commit the result")
+
+    def test_fixtures_hold_what_the_checks_need(self):
+        self.assertEqual(len(configs(self.vm, arch="x86_64")), 2)
+        self.assertEqual(len(configs(self.vm, arch="aarch64")), 4)
+        self.assertEqual([c["accel"] for c in configs(self.vm)], ["tcg"] * 6)
+        self.assertEqual(len(configs(self.host)), 1)
+        self.assertTrue(pick(self.host, benchmark="state", metric="source=kernel"))
+        self.assertTrue(pick(self.host, benchmark="*", unit="not_supported"))
+        self.assertTrue([r for r in self.host if r["metric"].startswith("trace:")])
+
+    # -- the page -----------------------------------------------------------
     def test_exit_status(self):
-        self.assertEqual(self.p.returncode, 0, self.p.stderr)
-        self.assertEqual(self.p1.returncode, 0, self.p1.stderr)
+        for p in (self.p, self.p1, self.p2):
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertEqual(p.stderr, "")
 
     def test_every_section_in_order(self):
-        for html in (self.html, self.html1):
-            self.assertEqual(re.findall(r'<section id="([^"]+)"', html), SECTION_IDS)
+        for page in (self.html, self.html1, self.html2):
+            self.assertEqual(re.findall(r'<section id="([^"]+)"', page), SECTION_IDS)
 
     def test_plots_are_inline_svg_with_marks(self):
-        plots = re.findall(r'<svg class="plot" data-plot="([^"]+)".*?</svg>', self.html, re.S)
-        names = set(plots)
-        # One per group where data exists: 3 groups (arm1, hw1, vm).
-        for expect in ("bench-0", "bench-1", "bench-2", "overhead-0", "overhead-1", "overhead-2", "tlb-0",
-                       "tlb-1", "tlb-2", "extra-cr3-1", "extra-cr3-2", "probes", "trace-1", "arm64-0", "seed",
-                       "baseline"):
-            self.assertIn(expect, names)
+        names = re.findall(r'<svg class="plot" data-plot="([^"]+)"', self.html)
+        groups = {(r["host"], r["arch"], r["kernel"]) for r in self.vm + self.host}
+        count = lambda prefix: len([n for n in names if re.fullmatch(prefix + r"-\d+", n)])  # noqa: E731
+        self.assertEqual(count("bench"), len(groups))
+        self.assertEqual(count("tlb"), len(groups))  # every group swept the TLB
+        self.assertEqual(count("overhead"), 2)  # the VM's x86 and arm64 groups have an off configuration
+        self.assertEqual(count("extra-cr3"), 2)  # the module's hooks: the VM only
+        self.assertEqual(count("arm64"), 1)
+        self.assertEqual(count("trace"), 2)  # tlb:tlb_flush exists on x86 only
+        for name in ("probes", "seed", "baseline"):
+            self.assertIn(name, names)
         for m in re.finditer(r'<svg class="plot" data-plot="([^"]+)"(.*?)</svg>', self.html, re.S):
             marks = len(re.findall(r"<(path|use|rect)\b", m.group(2)))
             self.assertGreater(marks, 10, f"plot {m.group(1)} has almost nothing drawn")
         self.assertNotIn("<img", self.html)
 
     def test_no_external_references(self):
-        self.assertEqual(external_references(self.html), [])
-        self.assertEqual(external_references(self.html1), [])
+        for page in (self.html, self.html1, self.html2):
+            self.assertEqual(external_references(page), [])
 
-    def test_state_says_why(self):
+    def test_state_says_why_as_ptilab_does(self):
         s = section(self.html, "state")
-        self.assertIn("cmdline:pti=on", s)
-        self.assertIn("meltdown_bug", s)  # the hw1 fixture: on by default
-        self.assertIn("cmdline:kpti=1", s)
-        self.assertIn("E0PD hides the kernel", s)
+        reasons = table_reasons(VM) | table_reasons(HOST)
+        tokens = {r["metric"].split("=", 1)[1] for r in self.vm + self.host
+                  if r["benchmark"] == "state" and r["metric"].startswith(("pti_reason=", "kpti_reason="))}
+        self.assertEqual({t for _, t in reasons}, tokens)
+        for sentence, token in reasons:
+            self.assertIn(f"{e(sentence)} <code>{e(token)}</code>", s)
+        self.assertEqual(s.count("(inferred without the module)"),
+                         len(configs(self.host + self.vm, benchmark="state", metric="source=kernel")))
+        self.assertNotIn("no module state recorded", s)
         self.assertIn("emulated (TCG)", s)
         self.assertIn("hardware (bare metal)", s)
 
+    def test_state_says_where_none_was_recorded(self):
+        s = section(self.no_state, "state")
+        self.assertIn("no module state recorded", s)
+        self.assertNotIn("(inferred without the module)", s)
+        model = next(r["metric"][len("model="):] for r in pick(self.host, benchmark="cpu")
+                     if r["metric"].startswith("model="))
+        self.assertIn(e(model), s)  # the cpu rows are still there
+
+    def test_cpu(self):
+        s = section(self.html, "state")
+        for r in pick(self.vm + self.host, benchmark="cpu"):
+            key, value = r["metric"].split("=", 1)
+            if key == "model":
+                self.assertIn(e(value), s)
+            elif key == "qemu_cpu":
+                self.assertIn(f"QEMU -cpu {e(value)}", s)
+            else:
+                self.assertIn(f"{key}={e(value)}", s)
+        a = section(self.html, "arm64")
+        for r in pick(self.vm, benchmark="cpu", arch="aarch64"):
+            key, value = r["metric"].split("=", 1)
+            self.assertIn(e(value), a)
+        self.assertIn("midr=0x410fd083", a)  # the two cortex-a72 configurations
+
+    def test_reason_sentence_is_ptilabs(self):
+        binary = profiles.load(PTILAB)
+        x86, arm = binary.profile("x86_64"), binary.profile("arm64")
+        self.assertIs(binary.profile("amd64"), x86)
+        self.assertIsNone(binary.profile("riscv64"))
+        self.assertEqual(x86.reason_sentence("cmdline:nopti", "off"), "forced off by nopti on the kernel command line")
+        self.assertEqual(x86.reason_sentence("cmdline:nopti", "unknown"), "set by nopti on the kernel command line")
+        self.assertEqual(arm.reason_sentence("", "on"), arm.reasons["unknown"])
+        self.assertEqual(arm.reason_sentence("bogus", "on"), "unrecognised reason 'bogus'")
+
     def test_benchmark_numbers(self):
         s = section(self.html1, "benchmarks")
-        # fixtures/tcg-6.1: BM_Syscall_Null 14049.9879 ns ±79.7... with pti=on.
-        self.assertIn("14.0 µs ±24.8% (n=3)", s)
-        self.assertIn("807.3 ns ±9.9% (n=3)", s)
-        # The fixture's cv rows are shown.
-        self.assertRegex(section(self.html, "benchmarks"), r"\(n=10\) cv \d+\.\d%")
+        for c in configs(self.vm, benchmark="BM_Syscall_Null", metric="ns_per_op"):
+            r = one(self.vm, benchmark="BM_Syscall_Null", metric="ns_per_op", arch=c["arch"], pti=c["pti"],
+                    kpti=c["kpti"], e0pd=c["e0pd"])
+            self.assertIn(f"{shown_time(num(r))} ±{100 * num(r, 'stddev') / num(r):.1f}% (n={r['repetitions']})", s)
+        cv = one(self.host, benchmark="BM_Syscall_Mix", metric="ns_per_op_cv")
+        self.assertIn(f"(n={cv['repetitions']}) cv {num(cv):.1f}%", section(self.html, "benchmarks"))
 
-    def test_overhead_interval_or_says_why_not(self):
+    def test_overhead_interval_from_ptilab_compare(self):
         s = section(self.html1, "benchmarks")
-        if has_compare():
-            self.assertNotIn("ptilab compare not available", s)
-            # +1640% [lo, hi] and a verdict from ptilab compare.
-            self.assertRegex(s, r"\+1,640\.3% \[[-+][\d,.]+, [-+][\d,.]+\]<br><span class=\"slower\">slower")
-        else:
-            self.assertIn("ptilab compare not available", s)
-            self.assertIn("+1,640.3%", s)
+        d = compare(VM, ["pti=off"], ["pti=on"])
+        for bench in ("BM_Syscall_Null", "BM_Syscall_Mix", "BM_Pipe_PingPong/cpus:1"):
+            self.assertIn(shown_delta(d[bench]), s)
+        self.assertIn("95% confidence interval", s)
+        self.assertNotIn("Comparisons that failed", s)
 
-    def test_without_ptilab_compare_still_renders(self):
-        out = out_dir("no-compare")
-        p = subprocess.run(["/usr/bin/python3", REPORT, "--ptilab", "/nonexistent/ptilab", "--out", out, LATEST],
-                           capture_output=True, text=True, timeout=120)
-        self.assertEqual(p.returncode, 0, p.stderr)
-        with open(os.path.join(out, "index.html"), encoding="utf-8") as f:
-            html = f.read()
-        self.assertIn("ptilab compare not available: /nonexistent/ptilab is not built", html)
-
-    def test_tlb_and_extra_cr3(self):
+    def test_tlb(self):
         s = section(self.html, "tlb")
-        self.assertIn("at W=8192", s)  # fixtures/tcg-6.1
-        self.assertIn("at W=4096", s)  # fixtures
-        e = section(self.html, "extra-cr3")
-        # The hw1 fixture's points lie on lines of 160 (no PCID) and 38 ns
-        # per write: the slope must come out as that.
-        self.assertIn("<b>+160 ns</b>", e)
-        self.assertIn("<b>+38 ns</b>", e)
+        for rows in (self.vm, self.host):
+            for c in configs(rows, metric="ns_per_op"):
+                sweep = {int(r["benchmark"].split(":")[1]): num(r)
+                         for r in pick(rows, metric="ns_per_op", arch=c["arch"], pti=c["pti"], kpti=c["kpti"],
+                                       e0pd=c["e0pd"], kernel=c["kernel"])
+                         if r["benchmark"].startswith("BM_TLB_Sweep/pages:")}
+                lo, hi = min(sweep), max(sweep)
+                self.assertEqual(table_cells(s, [e(label(c))])[:3],
+                                 [f"{shown_time(sweep[lo])} at W={lo}", f"{shown_time(sweep[hi])} at W={hi}",
+                                  f"{sweep[hi] / sweep[lo]:,.1f}×"])
+
+    def test_extra_cr3_slope(self):
+        s = section(self.html, "extra-cr3")
+        for c in configs(self.vm):
+            pts = [(int(r["benchmark"].rsplit("=", 1)[1]), num(r))
+                   for r in pick(self.vm, metric="ns_per_op", arch=c["arch"], pti=c["pti"], kpti=c["kpti"],
+                                 e0pd=c["e0pd"]) if "+extra_cr3=" in r["benchmark"]]
+            self.assertEqual(len(pts), 4, c)
+            slope = statistics.linear_regression([x for x, _ in pts], [y for _, y in pts]).slope
+            self.assertIn(f"<b>{slope:+,.0f} ns</b>", table_cells(s, [e(label(c))])[4])
+        self.assertIn("probe: one TTBR1 write + ISB, median", s)
+        self.assertIn("probe: one CR3 write, median", s)
+        self.assertIn("not in these runs", section(self.html2, "extra-cr3"))
 
     def test_probes(self):
-        s = section(self.html, "probes")
+        s = section(self.html1, "probes")
+        on = dict(arch="x86_64", pti="on")
+        for prim in ("cr3_flush", "flush_tlb_local"):
+            med, mn, p99 = (num(one(self.vm, benchmark="probe:" + prim, metric=m, **on))
+                            for m in ("cycles_median", "cycles_min", "cycles_p99"))
+            self.assertIn(f"{med:,.0f} ({mn:,.0f} … {p99:,.0f})", s)
+        self.assertTrue(pick(self.vm, benchmark="probe:invpcid_single", metric="supported", value="0", **on))
         self.assertIn("unsupported", s)  # INVPCID under TCG
-        self.assertIn("190 (171 … 304)", s)  # hw1 cr3_noflush
+        self.assertIn("timer ticks median (min … p99)", s)
+        self.assertIn("cycles median (min … p99)", s)
+        self.assertIn("not in these runs", section(self.html2, "probes"))
 
-    def test_trace_and_counters(self):
-        t = section(self.html, "trace")
-        self.assertIn("tlb_flush_task_switch", t)
-        self.assertIn("mm_switches", t)
-        c = section(self.html, "counters")
-        self.assertIn("page-faults", c)
-        self.assertIn("120.00 ±2%", c)
-        self.assertIn("dTLB-load-misses", c)  # benchmark "*", not_supported
-        for sid in ("trace", "counters", "arm64"):
-            self.assertIn("not in these runs", section(self.html1, sid))
-            self.assertNotIn("not in these runs", section(self.html, sid))
+    def test_trace(self):
+        s = section(self.html, "trace")
+        c = configs(self.host)[0]
+        after = s[s.index(" · ".join(e(c[k]) for k in ("host", "arch", "kernel"))):]
+        head = re.findall(r"<th>(.*?)</th>", re.search(r"<thead><tr>(.*?)</tr></thead>", after).group(1))
+        self.assertEqual(head[:2], ["benchmark", "configuration"])
+        metrics = head[2:]
+        cells = table_cells(s, ["<code>BM_Pipe_PingPong/cpus:1</code>", e(label(c))])
+        for m, cell in zip(metrics, cells):
+            r = one(self.host, benchmark="BM_Pipe_PingPong/cpus:1", metric=f"trace:{m}_per_op")
+            self.assertEqual(cell, f"{num(r):,.2f}", m)
+        self.assertIn("tlb_flush_task_switch", metrics)
+        self.assertIn("mm_switches", metrics)
+
+    def test_counters(self):
+        s = section(self.html, "counters")
+        r = one(self.host, benchmark="BM_Pipe_PingPong/cpus:1", metric="context-switches")
+        self.assertIn(f"{num(r):,.2f} ±{100 * num(r, 'stddev') / num(r):.0f}%", s)
+        unsupported = pick(self.host + self.vm, benchmark="*", unit="not_supported")
+        self.assertTrue(unsupported)
+        for r in unsupported:
+            self.assertIn(f"<code>{e(r['metric'])}</code>", s[s.index("Not supported here"):])
 
     def test_arm64(self):
-        s = section(self.html, "arm64")
-        self.assertIn("neoverse-n2", s)
-        self.assertIn("kpti=on e0pd=off vs kpti=off e0pd=on", s)
-        self.assertIn("+60.0%", s)  # the fixture's KPTI null syscall: 152 vs 95 ns
+        s = section(self.html1, "arm64")
+        for tlb in ("off", "on"):
+            self.assertIn(f"kpti=on e0pd={tlb} vs kpti=off e0pd={tlb}", s)  # like with like: the same CPU
+            d = compare(VM, ["arch=aarch64", "kpti=off", f"e0pd={tlb}"], ["arch=aarch64", "kpti=on", f"e0pd={tlb}"])
+            self.assertIn(shown_delta(d["BM_Syscall_Null"]), s)
+        self.assertIn("not in these runs", section(self.html2, "arm64"))
 
     def test_seed_table(self):
         s = section(self.html, "seed")
-        for pct in ("-45.7%", "-68.0%", "-47.8%", "-17.8%"):
+        for pct in ("-45.7%", "-68.0%", "-47.8%", "-17.8%"):  # seed 001's own numbers
             self.assertIn(pct, s)
         self.assertIn("seeds/001_15e59a0db3533f9f.txt", s)
-        # Ours, each marked by what ran it.
+        on, off = (num(one(self.vm, benchmark="BM_Syscall_Mix", metric="ns_per_op", arch="x86_64", pti=p))
+                   for p in ("on", "off"))
         self.assertRegex(s, r"ours</td><td><code>BM_Syscall_Mix</code></td><td>vm [^<]*</td><td><span class=\"tag tcg\">")
-        self.assertRegex(s, r"ours</td><td><code>BM_Syscall_Mix</code></td><td>hw1 [^<]*</td><td><span class=\"tag none\">")
-        self.assertIn("-94.2%", s)  # 1 - 4885.66/83795.38
+        self.assertIn(f"<b>{100 * (off / on - 1):+.1f}%</b>", s)
+        self.assertNotIn("aarch64", s)  # the seed measured x86 PTI
+        self.assertIn("not in these runs", section(self.html2, "seed"))
 
     def test_grouping_and_baseline(self):
         s = section(self.html, "benchmarks")
-        self.assertEqual(len(re.findall(r"<h3>", s)), 3)
-        for g in ("arm1 · aarch64", "hw1 · x86_64 · 6.12.48+deb13-amd64", "vm · x86_64 · 6.1.0-56-amd64"):
-            self.assertIn(g, s)
+        groups = sorted({(r["host"], r["arch"], r["kernel"]) for r in self.vm + self.host})
+        self.assertEqual(re.findall(r"<h3>(.*?)</h3>", s), [" · ".join(e(x) for x in g) for g in groups])
         b = section(self.html, "baseline")
-        self.assertIn("20261121T201005Z-vm", b)
-        # hw1's pti=on configurations against the baseline's pti=on one.
-        self.assertIn("hw1 6.12.48+deb13-amd64 none 2026-12-01 10:00 pti=on pcid=on<br>vs vm 6.1.0-56-amd64 "
-                      "tcg 2026-11-21 20:10 pti=on pcid=off", b)
+        self.assertIn(e(self.vm[0]["run_id"]), b)
+        # The host's pti=off configuration against the baseline's pti=off one.
+        base = one(configs(self.vm), pti="off")
+        self.assertIn(f"{e(label(configs(self.host)[0], True))}<br>vs {e(label(base, True))}", b)
         self.assertIn("No <code>--baseline</code> given", section(self.html1, "baseline"))
+
+    def test_without_an_off_configuration(self):
+        self.assertIn("A configuration with isolation on next to one with it off",
+                      section(self.html2, "overview"))
+        self.assertIn("No isolation-off configuration in the same run", section(self.html2, "benchmarks"))
 
 
 class BrowserTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.out = out_dir("browser")
-        p = run_report("--out", cls.out, "--baseline", LATEST,
-                       os.path.join(FIXTURES, "hw-6.12"), os.path.join(FIXTURES, "arm64"))
+        p = run_report("--out", cls.out, "--baseline", VM, HOST)
         assert p.returncode == 0, p.stderr
         cls.index = os.path.join(cls.out, "index.html")
         cls.shot = os.path.join(cls.out, "screenshot.png")
@@ -286,19 +521,40 @@ class CliTest(unittest.TestCase):
         self.assertEqual(p.returncode, status, p.stdout + p.stderr)
         self.assertRegex(p.stderr, pattern)
 
+    def one_line(self, p):
+        self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+        self.assertNotIn("Traceback", p.stderr)
+
     def test_bad_arguments_exit_2_with_usage(self):
-        for args in ([], ["--bogus", LATEST], ["--out"], ["--out", "/tmp/x", "--baseline"]):
+        for args in ([], ["--bogus", VM], ["--out"], ["--out", "/tmp/x", "--baseline"]):
             p = subprocess.run(["/usr/bin/python3", REPORT, *args], capture_output=True, text=True)
             self.check(p, 2, r"USAGE: scripts/report")
-        p = run_report(LATEST, os.path.join(FIXTURES, "arm64"))
+        p = run_report(VM, HOST)
         self.check(p, 2, r"several runs: say where the report goes with --out DIR")
-        p = run_report("--out", out_dir("x"), "--baseline", LATEST, LATEST)
+        p = run_report("--out", out_dir("x"), "--baseline", VM, VM)
         self.check(p, 2, r"also a RUN_DIR")
 
     def test_help_exits_0(self):
         p = subprocess.run(["/usr/bin/python3", REPORT, "--help"], capture_output=True, text=True)
         self.assertEqual(p.returncode, 0)
         self.assertIn("USAGE: scripts/report", p.stdout)
+        self.assertIn("REQUIREMENTS:", p.stdout)
+
+    def test_no_usable_ptilab_exits_1(self):
+        script = os.path.join(out_dir("not-ptilab"), "ptilab")
+        with open(script, "w") as f:
+            f.write("#!/bin/sh\necho 'usage: something else' >&2\nexit 2\n")
+        os.chmod(script, 0o755)
+        cases = [("/nonexistent/ptilab", r"^report: no ptilab program at /nonexistent/ptilab: build it with make "
+                                         r"userspace, or give --ptilab PATH\n$"),
+                 (script, r"^report: .*/ptilab schema --json failed \(usage: something else\): an older ptilab\? "
+                          r"build it with make userspace, or give --ptilab PATH\n$")]
+        for binary, pattern in cases:
+            with self.subTest(binary=binary):
+                out = out_dir("no-ptilab")
+                p = run_report("--out", out, VM, binary=binary)
+                self.check(p, 1, pattern)
+                self.assertFalse(os.path.exists(os.path.join(out, "index.html")), "wrote a report without ptilab")
 
     def garbled(self, text):
         d = out_dir("garbled")
@@ -317,23 +573,34 @@ class CliTest(unittest.TestCase):
         self.check(p, 1, r"^report: .*: no results.csv in this directory")
 
     def test_garbled_csv_exits_1_with_one_line(self):
-        with open(os.path.join(LATEST, "results.csv"), encoding="utf-8") as f:
-            header, row = f.readline(), f.readline()
+        columns = json.loads(ptilab("schema", "--json"))["columns"]
+        with open(os.path.join(HOST, "results.csv"), encoding="utf-8") as f:
+            header, row = f.readline(), f.readlines()[-1]
+        value = row.split(",")[-4]  # a cpu info row: value 1, no quotes before it
+        n = len(columns)
         cases = [
             ("", r"empty file"),
             ("a,b,c\n1,2,3\n", r":1: not a ptilab results CSV header \(missing columns: run_id"),
+            (",".join(reversed(columns)) + "\n" + row, r":1: not a ptilab results CSV header \(columns out of order\)"),
             (header, r"header only, no rows"),
-            (header + row.rsplit(",", 3)[0] + "\n", r"results.csv:2: 14 fields, expected 17"),
-            (header + row.replace(",807.310105,", ",fast,"), r"results.csv:2: column value is not a number: 'fast'"),
-            (header + '"unterminated,' + row, r"not a readable CSV|fields, expected 17"),
+            (header + row.rsplit(",", 3)[0] + "\n", rf"results.csv:2: {n - 3} fields, expected {n}"),
+            (header + row.replace(f",{value},info,", ",fast,info,"), r"results.csv:2: column value is not a number: 'fast'"),
+            (header + row.replace(",x86_64,", ",riscv64,"), r"results.csv:2: architecture 'riscv64' has no ptilab profile"),
+            (header + row + '"unterminated,\n', r"not a readable CSV \(unexpected end of data\)"),
             (b"\xff\xfe garbage\n", r"not a text CSV \(invalid UTF-8\)"),
         ]
         for text, pattern in cases:
             with self.subTest(pattern=pattern):
                 p = self.garbled(text)
                 self.check(p, 1, pattern)
-                self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
-                self.assertNotIn("Traceback", p.stderr)
+                self.one_line(p)
+
+    def test_make_fixtures_usage(self):
+        p = subprocess.run([MAKE_FIXTURES, "--bogus"], capture_output=True, text=True)
+        self.check(p, 2, r"USAGE: tests/report/make-fixtures")
+        p = subprocess.run([MAKE_FIXTURES, "--ptilab", PTILAB, "--out", out_dir("mf"), "nosuch"],
+                           capture_output=True, text=True)
+        self.check(p, 1, r"^make-fixtures: no fixture 'nosuch' \(the list: ")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,8 @@
-# Helpers shared by tests/vm/vm-test and tests/vm/vm-test-arm64 (sourced).
-# The caller sets $label (shown in every line) and $out (the guest's files).
+# shellcheck shell=bash
+# Helpers shared by tests/vm/vm-test, vm-test-arm64 and vm-test-cmdline
+# (sourced). The caller sets $label (shown in every line) and $out (the
+# guest's files).
+: "${label:?set label before sourcing lib.sh}" "${out:?set out before sourcing lib.sh}"
 
 pass=0 fail=0
 # check WHAT CMD...: run CMD, count and print the verdict.
@@ -21,10 +24,13 @@ hasnt() { ! grep -q -- "$2" "$1"; }
 hasnt_re() { ! grep -qE -- "$2" "$1"; }
 eq() { [ "$1" = "$2" ] || { echo "    expected '$2', got '$1'"; return 1; }; }
 onoff() { if "$@"; then echo on; else echo off; fi; }
-# metric CSV BENCHMARK METRIC: the value column, parsed from the right
-# (only cmdline can hold commas, and it comes before these columns).
+# The host's ptilab (make userspace): results CSVs are read by column
+# name through it (ptilab query), never split by position.
+ptilab_host=${PTILAB:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/userspace/ptilab}
+# metric CSV BENCHMARK METRIC [COLUMN]: the value (or COLUMN) of the first
+# matching row.
 metric() {
-	awk -F, -v b="$2" -v m="$3" '$(NF-5) == b && $(NF-4) == m { print $(NF-3); exit }' "$1"
+	"$ptilab_host" query "$1" --benchmark "$2" --metric "$3" --print "${4:-value}" | head -n1
 }
 # minmetric DIR BENCHMARK METRIC: the smallest value over DIR-1, DIR-2, ...
 minmetric() {
@@ -32,6 +38,16 @@ minmetric() {
 	for f in "$1"-*/results.csv; do
 		metric "$f" "$2" "$3"
 	done | sort -g | head -n1
+}
+# iterations JSON BENCHMARK: the iterations of BENCHMARK's measured runs
+# in a Google Benchmark JSON file (run_type "iteration", not the
+# aggregates, whose "iterations" count repetitions), summed; read with
+# Python's json module (Google Benchmark's bare NaN is accepted there).
+iterations() {
+	/usr/bin/python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+print(sum(b["iterations"] for b in d["benchmarks"] if b["run_type"] == "iteration"
+          and (b["run_name"] == sys.argv[2] or b["run_name"].startswith(sys.argv[2] + "/"))))' "$1" "$2"
 }
 positive() { awk -v v="$1" 'BEGIN { exit !(v + 0 > 0 && v + 0 < 1e12) }'; }
 # within V LO HI: LO <= V < HI
@@ -54,14 +70,17 @@ check_suite() {
 	done <"$out/bench-list.txt"
 }
 
-# check_trace ISOLATION(on|off) FLUSH_EVERY_SWITCH(yes|no): the eBPF
-# tracer (ptilab bench --trace) in the guest: what a pipe round trip
-# between two processes on one CPU makes the kernel do (4 system calls, 2
-# mm switches) and the page-table writes derived from it: with isolation 2
-# per kernel entry plus the mm switches, without it the mm switches alone.
-# Threads switch no mm.
+# check_trace ISOLATION(on|off) FLUSH_EVERY_SWITCH(yes|no) TLB_TRACED(yes|no):
+# the eBPF tracer (ptilab bench --trace) in the guest: what a pipe round
+# trip between two processes on one CPU makes the kernel do (4 system
+# calls, 2 mm switches) and the page-table writes derived from it: with
+# isolation 2 per kernel entry plus the mm switches, without it the mm
+# switches alone. Threads switch no mm. User page faults are kernel
+# entries too (16 per BM_PageFault_Touch/pages:16); cross-CPU wake-ups'
+# IPIs are not device interrupts; what the kernel cannot count is a
+# not_supported row with no value (and a line on stderr), never a 0.
 check_trace() {
-	local T=$out/trace/results.csv pp=BM_Pipe_PingPong/cpus:1 v mm w
+	local T=$out/trace/results.csv pp=BM_Pipe_PingPong/cpus:1 pf=BM_PageFault_Touch/pages:16 v mm w u
 	check "ptilab bench --trace ran ($(tail -n1 "$out/trace.out"))" test -s "$T"
 	v=$(metric "$T" $pp trace:syscalls_per_op)
 	check "traced $pp: system calls per op '$v' is about 4" within "$v" 3.8 4.6
@@ -81,4 +100,54 @@ check_trace() {
 	check "traced futex ping-pong between threads: mm switches per op '$v' under 0.2" within "$v" 0 0.2
 	v=$(metric "$T" BM_Syscall_Null trace:syscalls_per_op)
 	check "traced null syscall: system calls per op '$v' is about 1" within "$v" 0.95 1.1
+	v=$(metric "$T" $pf trace:page_faults_user_per_op)
+	check "traced $pf: user page faults per op '$v' is 16" within "$v" 15.9 16.5
+	v=$(metric "$T" $pf trace:kernel_entries_derived_per_op)
+	check "traced $pf: derived kernel entries per op '$v' count the 16 faults (18-24)" within "$v" 18 24
+	v=$(metric "$T" BM_Pipe_PingPong/cpus:2 trace:irqs_per_op)
+	check "traced BM_Pipe_PingPong/cpus:2: its IPIs are not device interrupts ('$v' per op)" within "$v" 0 0.5
+	v=$(metric "$T" $pp trace:timer_irqs_per_op)
+	check "traced $pp: the timer is counted ('$v' per op)" within "$v" 0 1e9
+	u=$("$ptilab_host" query "$T" --metric 'trace:*' --where unit=not_supported --print metric)
+	if [ "$3" = yes ]; then
+		v=$(metric "$T" $pp trace:tlb_flushes_per_op)
+		check "traced $pp: TLB flushes counted ('$v' per op)" within "$v" 0 1e9
+		check "traced: every counter counted (no not_supported trace:* row: '$(echo $u)')" eq "$u" ""
+	else
+		v=$(metric "$T" '*' trace:tlb_flushes_per_op unit)/$(metric "$T" '*' trace:tlb_flushes_per_op)
+		check "traced: TLB flushes are a not_supported row with no value ('$v')" eq "$v" not_supported/
+		check "traced: stderr says TLB flushes are not countable" \
+			has "$out/trace.out" "not countable on this kernel: trace:tlb_flushes_per_op"
+		check "traced: the derived counts are derived (not not_supported)" \
+			eq "$(echo "$u" | grep -c '_derived_per_op$')" 0
+	fi
+}
+
+# check_hook_counts WHAT: after each hook-A round of guest/collect (the
+# extra-write hook on the benchmark's own process with N writes), the
+# module's own count of what the hook did: it fired at least once per
+# measured iteration of BM_Syscall_Null (one getppid each, in this
+# process; the estimation runs and the program's other system calls only
+# add to it), and it did exactly N page-table-base writes each time.
+# Timing cannot show the writes where they are nearly free (TCG with
+# isolation on, where the entry code has just flushed); this can, so a
+# hook that fires but writes nothing fails here.
+check_hook_counts() {
+	local w i f fired ptw iters
+	for w in 0 1 2 4; do
+		for i in 1 2 3; do
+			f=$out/hook-fired-A-$w-$i.txt
+			fired=$(kv "$f" extra_cr3.fired)
+			ptw=$(kv "$f" extra_cr3.pt_writes)
+			iters=$(iterations "$out/hook-A-$w-$i/benchmarks.json" BM_Syscall_Null)
+			check "hook fired for the target at least once per measured syscall (writes=$w, round $i: fired $fired >= $iters iterations)" \
+				awk -v f="$fired" -v n="$iters" 'BEGIN { exit !(n > 0 && f >= n) }'
+			check "hook did $w $1 writes per firing (round $i: pt_writes $ptw = $w x $fired, hook_extra_cr3 says $(kv "$out/hook-file-A-$w-$i.txt" pt_writes))" \
+				awk -v p="$ptw" -v f="$fired" -v w="$w" -v q="$(kv "$out/hook-file-A-$w-$i.txt" pt_writes)" \
+				'BEGIN { exit !(p != "" && p == w * f && q == p) }'
+		done
+	done
+	f=$out/hook-flush-fired.txt
+	check "flush hook fired and did one flush per firing ($(kv "$f" flush.flushes) flushes, fired $(kv "$f" flush.fired))" \
+		awk -v n="$(kv "$f" flush.flushes)" -v f="$(kv "$f" flush.fired)" 'BEGIN { exit !(f > 0 && n == f) }'
 }

@@ -43,6 +43,7 @@ class AtomicFile {
 
   std::filesystem::path target_;
   std::filesystem::path temp_;
+  int slot_ = -1;  // in the signal-time cleanup's table
   int fd_ = -1;
   bool synced_ = false;
   bool committed_ = false;
@@ -50,5 +51,27 @@ class AtomicFile {
 
 // Writes content to target atomically. Throws Error.
 void write_file_atomic(const std::filesystem::path& target, std::string_view content);
+
+// From now on SIGINT, SIGTERM and SIGHUP first remove every temporary file
+// an AtomicFile (or a writer given its temp_name_for() name, through
+// TempFileGuard) holds, then end the process as the signal would have: an
+// interrupted `ptilab bench` leaves no ".name.tmp-*" behind. A signal the
+// process inherited as ignored (nohup, a shell's background job) stays
+// ignored. Call once, early.
+void remove_temp_files_on_signals();
+
+// Registers a temporary file someone else creates (Google Benchmark's
+// JSON, written to the name ptilab gave it) for the signal-time cleanup
+// above, for as long as the guard lives.
+class TempFileGuard {
+ public:
+  explicit TempFileGuard(const std::filesystem::path& temp);
+  TempFileGuard(const TempFileGuard&) = delete;
+  TempFileGuard& operator=(const TempFileGuard&) = delete;
+  ~TempFileGuard();
+
+ private:
+  int slot_ = -1;
+};
 
 }  // namespace ptilab

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "arch_profile.h"
 #include "atomic_file.h"
 #include "bench_reporter.h"
 #include "bench_trace.h"
@@ -59,11 +60,6 @@ benchmark::ConsoleReporter::OutputOptions console_options(const std::vector<std:
     color = ::isatty(STDOUT_FILENO) && term && std::string_view(term) != "dumb";
   }
   return color ? benchmark::ConsoleReporter::OO_Color : benchmark::ConsoleReporter::OO_None;
-}
-
-std::string describe(const Isolation& iso) {
-  if (iso.pti != kNotApplicable) return "pti=" + iso.pti + " pcid=" + iso.pcid;
-  return "kpti=" + iso.kpti + " e0pd=" + iso.e0pd;
 }
 
 // Google Benchmark keeps its flags in globals; release them however we leave.
@@ -141,8 +137,103 @@ RunInfo make_run_info(const SystemInfo& sys, const Isolation& iso, std::chrono::
   return run;
 }
 
+namespace {
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ",") + x;
+  return s;
+}
+
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t at = 0;
+  while (at < s.size()) {
+    const std::size_t comma = std::min(s.find(',', at), s.size());
+    out.push_back(s.substr(at, comma - at));
+    at = comma + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string format_bench_record(const BenchRecord& r) {
+  std::string s;
+  const ResultRow base = make_base_row(r.run);
+  for (const auto& c : kResultColumns) {
+    if (c.name == "benchmark") break;  // the run's columns come first
+    s += std::string(c.name) + "=" + base.*c.field + "\n";
+  }
+  s += "counters=" + join(r.counted) + "\nunsupported=" + join(r.unsupported) + "\nname_suffix=" + r.name_suffix +
+       "\n";
+  return s;
+}
+
+BenchRecord parse_bench_record(std::string_view text, std::string_view source) {
+  const ModuleState kv = ModuleState::parse(text, source);
+  const auto need = [&](std::string_view key) {
+    const auto v = kv.get(key);
+    if (!v) throw Error(std::string(source) + ": no " + std::string(key) + "= (not a ptilab bench run.txt)");
+    return *v;
+  };
+  BenchRecord r;
+  const ResultRow base = [&] {
+    ResultRow row;
+    for (const auto& c : kResultColumns) {
+      if (c.name == "benchmark") break;
+      row.*c.field = need(c.name);
+    }
+    return row;
+  }();
+  r.run = RunInfo{base.run_id, base.timestamp, base.host, base.arch, base.kernel, base.cmdline,
+                  base.accel,  base.pti,       base.pcid, base.e0pd, base.kpti};
+  r.counted = split(need("counters"));
+  r.unsupported = split(need("unsupported"));
+  r.name_suffix = need("name_suffix");
+  return r;
+}
+
+BenchOutput bench_rows(const BenchRecord& record, const ResultCollector& collector) {
+  BenchOutput out;
+  out.results = collector.results();
+  if (out.results.empty()) throw Error("the benchmarks produced no results");
+  // Only the CSV: benchmarks.json stays Google Benchmark's raw output.
+  for (auto& r : out.results) r.name += record.name_suffix;
+  auto counter_results = collector.counter_results();
+  for (auto& c : counter_results) c.benchmark += record.name_suffix;
+  out.rows = make_unsupported_counter_rows(record.run, record.unsupported);
+  for (const auto& r : out.results) {
+    for (auto& row : make_result_rows(record.run, {r})) out.rows.push_back(std::move(row));
+    if (auto cv = make_cv_row(record.run, r)) out.rows.push_back(std::move(*cv));
+  }
+  for (auto& row : make_counter_rows(record.run, counter_results)) out.rows.push_back(std::move(row));
+  return out;
+}
+
+int replay_bench(const std::filesystem::path& dir, const std::filesystem::path& out_dir) {
+  const auto run_path = dir / "run.txt";
+  const auto json_path = dir / "benchmarks.json";
+  if (!std::filesystem::is_regular_file(run_path))
+    throw Error(dir.string() + ": no run.txt, not a recorded ptilab bench run (ptilab bench --out DIR writes one)");
+  const BenchRecord record = parse_bench_record(read_text_file(run_path), run_path.string());
+  ResultCollector collector(record.counted);
+  for (const auto& run : runs_from_json(read_text_file(json_path), json_path.string())) collector.add(run);
+  const auto& errors = collector.errors();
+  if (!errors.empty()) throw Error(json_path.string() + ": a benchmark failed: " + errors.front());
+  const BenchOutput out = bench_rows(record, collector);
+  std::error_code ec;
+  std::filesystem::create_directories(out_dir, ec);
+  if (ec) throw Error("cannot create " + out_dir.string() + ": " + ec.message());
+  write_results(out_dir / "results.csv", out.rows);
+  std::cout << "ptilab: wrote " << (out_dir / "results.csv").string() << " (" << out.rows.size()
+            << " rows, replayed from " << dir.string() << ")" << std::endl;
+  return 0;
+}
+
 int run_bench(const BenchOptions& o, const char* argv0) {
   using std::chrono::system_clock;
+  if (o.replay) return replay_bench(*o.replay, o.out_dir);
   const auto start = system_clock::now();
 
   // Everything that can fail cheaply fails before minutes of measuring.
@@ -192,6 +283,8 @@ int run_bench(const BenchOptions& o, const char* argv0) {
   if (o.trace) {
     tracer.emplace(TraceBpfOptions{}, isolation_assumed_on(iso.pti, iso.kpti));
     for (auto& name : tracer->names()) counted.push_back(std::move(name));
+    // What this kernel cannot count: not_supported rows (never a 0).
+    for (auto& name : tracer->unsupported()) unsupported.push_back(std::move(name));
     std::cerr << "ptilab: tracing (system-wide): per-iteration counts of the tracer; its own cost is in the times\n";
   }
   ActiveTracer active_tracer(tracer ? &*tracer : nullptr);
@@ -221,7 +314,7 @@ int run_bench(const BenchOptions& o, const char* argv0) {
   AtomicFile json(json_path, json_temp);
   AtomicFile csv(csv_path);
   AtomicFile warnings_file(o.out_dir / "warnings.txt");
-  std::cout << "ptilab: isolation from " << iso.source << ": " << describe(iso) << std::endl;
+  std::cout << "ptilab: isolation from " << iso.source << ": " << profile_for(sys.arch).describe(iso) << std::endl;
   if (!list_only) {
     NoiseReport before;
     check_governors("/sys/devices/system/cpu", allowed, before);
@@ -243,24 +336,17 @@ int run_bench(const BenchOptions& o, const char* argv0) {
     throw Error("benchmark failed: " + errors.front() +
                 (errors.size() > 1 ? " (and " + std::to_string(errors.size() - 1) + " more)" : ""));
   for (const auto& why : reporter.collector().skipped()) std::cerr << "ptilab: skipped " << why << "\n";
-  auto results = reporter.collector().results();
-  if (results.empty()) throw Error("the benchmarks produced no results");
-  // Only the CSV: benchmarks.json stays Google Benchmark's raw output.
-  for (auto& r : results) r.name += o.name_suffix;
-  auto counter_results = reporter.collector().counter_results();
-  for (auto& c : counter_results) c.benchmark += o.name_suffix;
+  const RunInfo run = make_run_info(sys, iso, start, o.run_id, o.host, o.accel);
+  BenchRecord record{run, counted, unsupported, o.name_suffix};
+  const BenchOutput out = bench_rows(record, reporter.collector());
 
   NoiseReport after;
-  check_cv(results, after);
+  check_cv(out.results, after);
   warn(after);
 
-  const RunInfo run = make_run_info(sys, iso, start, o.run_id, o.host, o.accel);
-  auto rows = make_unsupported_counter_rows(run, unsupported);
-  for (const auto& r : results) {
-    for (auto& row : make_result_rows(run, {r})) rows.push_back(std::move(row));
-    if (auto cv = make_cv_row(run, r)) rows.push_back(std::move(*cv));
-  }
-  for (auto& row : make_counter_rows(run, counter_results)) rows.push_back(std::move(row));
+  const auto& rows = out.rows;
+  AtomicFile run_file(o.out_dir / "run.txt");
+  run_file.write(format_bench_record(record));
   csv.write(format_results(rows));
   warnings_file.write(format_warnings(warnings));
 
@@ -270,15 +356,18 @@ int run_bench(const BenchOptions& o, const char* argv0) {
   if (raw.find_last_not_of(" \n") == std::string::npos || raw[raw.find_last_not_of(" \n")] != '}')
     throw Error("Google Benchmark wrote an incomplete " + json_path.string());
 
-  // All three files are complete on disk before any replaces an older one.
+  // All four files are complete on disk before any replaces an older one.
   json.sync();
   csv.sync();
   warnings_file.sync();
+  run_file.sync();
   json.commit();
   csv.commit();
   warnings_file.commit();
-  std::cout << "ptilab: wrote " << json_path.string() << ", " << csv_path.string() << " and "
-            << warnings_file.target().string() << " (" << warnings.size() << " warning"
+  run_file.commit();
+  std::cout << "ptilab: wrote " << json_path.string() << ", " << csv_path.string() << ", "
+            << run_file.target().string() << " and " << warnings_file.target().string() << " (" << warnings.size()
+            << " warning"
             << (warnings.size() == 1 ? "" : "s") << ")" << std::endl;
   return 0;
 }

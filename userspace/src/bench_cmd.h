@@ -10,6 +10,9 @@
 #include <string_view>
 #include <vector>
 
+#include "bench_reporter.h"
+#include "results.h"
+
 namespace ptilab {
 
 struct BenchOptions {
@@ -30,6 +33,9 @@ struct BenchOptions {
   std::optional<int> cpu;
   bool pin = true;
   std::vector<std::string> passthrough;  // after "--", for Google Benchmark
+  // --replay DIR: no benchmarks run; DIR/results.csv made again from the
+  // DIR/benchmarks.json and DIR/run.txt an earlier run wrote.
+  std::optional<std::filesystem::path> replay;
 };
 
 // A full run of every benchmark stays under a minute on a 2-CPU machine
@@ -58,7 +64,6 @@ std::string filter_regex(std::string_view filter);
 std::vector<std::string> benchmark_flags(const BenchOptions& options, const std::filesystem::path& json_out);
 
 struct Isolation;
-struct RunInfo;
 struct SystemInfo;
 
 // The columns every row of a run shares, filled the way `ptilab bench`
@@ -67,6 +72,27 @@ struct SystemInfo;
 RunInfo make_run_info(const SystemInfo& sys, const Isolation& iso, std::chrono::system_clock::time_point start,
                       const std::optional<std::string>& run_id, const std::optional<std::string>& host,
                       const std::optional<std::string>& accel);
+
+// What DIR/run.txt keeps of a bench run beside benchmarks.json, so that
+// its rows can be made again from the two (--replay): the run's columns,
+// the counters it collected (perf events and tracer counts, as named in
+// the JSON), the events it could not count, the name suffix.
+struct BenchRecord {
+  RunInfo run;
+  std::vector<std::string> counted, unsupported;
+  std::string name_suffix;
+};
+std::string format_bench_record(const BenchRecord& record);
+// Throws Error naming source and the missing key.
+BenchRecord parse_bench_record(std::string_view text, std::string_view source);
+
+// The rows of one run, live or replayed: unsupported counters, then per
+// benchmark ns_per_op, ns_per_op_median, ns_per_op_cv, then the counters.
+struct BenchOutput {
+  std::vector<BenchResult> results;  // with the name suffix
+  std::vector<ResultRow> rows;
+};
+BenchOutput bench_rows(const BenchRecord& record, const ResultCollector& collector);
 
 // Runs the benchmarks and writes the files. argv0 is shown by Google
 // Benchmark. Returns the exit status; throws Error / UsageError.

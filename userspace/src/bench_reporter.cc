@@ -4,6 +4,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+
+#include "error.h"
 
 namespace ptilab {
 
@@ -144,6 +149,71 @@ std::vector<CounterResult> ResultCollector::counter_results() const {
     }
   }
   return out;
+}
+
+std::vector<BenchmarkRun> runs_from_json(std::string_view json, std::string_view source) {
+  // Bare NaN/Infinity (as Google Benchmark writes a cv of 0/0) are not
+  // JSON; only values can be them, after a ':'.
+  static const std::regex bare(R"(:\s*-?(nan|inf|infinity)\b)", std::regex::icase);
+  const std::string text = std::regex_replace(std::string(json), bare, ": null");
+  nlohmann::json doc;
+  try {
+    doc = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(std::string(source) + ": not Google Benchmark's JSON (" + e.what() + ")");
+  }
+  if (!doc.is_object() || !doc.contains("benchmarks") || !doc["benchmarks"].is_array())
+    throw Error(std::string(source) + ": no \"benchmarks\" array (not Google Benchmark's JSON)");
+  // Everything Google Benchmark itself writes per run; the other numbers
+  // are user counters.
+  static const std::set<std::string> own = {
+      "name", "family_index", "per_family_instance_index", "run_name", "run_type", "repetitions",
+      "repetition_index", "threads", "iterations", "real_time", "cpu_time", "time_unit", "aggregate_name",
+      "aggregate_unit", "error_occurred", "error_message", "skipped", "skip_message", "big_o", "rms",
+      "complexity_n", "label"};
+  std::vector<BenchmarkRun> runs;
+  std::size_t index = 0;
+  for (const auto& j : doc["benchmarks"]) {
+    const std::string where = std::string(source) + ": benchmarks[" + std::to_string(index++) + "]";
+    try {
+      BenchmarkRun r;
+      // run_name as BenchmarkName::str() made it; the time type is the
+      // component csv_benchmark_name() drops, so leave it out here.
+      std::string name, part;
+      const std::string full = j.at("run_name").get<std::string>();
+      for (std::size_t at = 0; at <= full.size();) {
+        const std::size_t slash = std::min(full.find('/', at), full.size());
+        part = full.substr(at, slash - at);
+        if (part != "real_time" && part != "manual_time") name += (name.empty() ? "" : "/") + part;
+        at = slash + 1;
+      }
+      r.run_name.function_name = name;
+      r.run_type = j.at("run_type").get<std::string>() == "aggregate" ? BenchmarkRun::RT_Aggregate
+                                                                       : BenchmarkRun::RT_Iteration;
+      r.aggregate_name = j.value("aggregate_name", "");
+      r.aggregate_unit = j.value("aggregate_unit", "time") == "time" ? benchmark::kTime : benchmark::kPercentage;
+      r.repetitions = j.value("repetitions", 1);
+      r.iterations = j.at("iterations").get<benchmark::IterationCount>();
+      const std::string unit = j.value("time_unit", "ns");
+      r.time_unit = unit == "us"   ? benchmark::kMicrosecond
+                    : unit == "ms" ? benchmark::kMillisecond
+                    : unit == "s"  ? benchmark::kSecond
+                                   : benchmark::kNanosecond;
+      // GetAdjustedRealTime() = accumulated x multiplier / iterations.
+      const double real = j.at("real_time").is_number() ? j.at("real_time").get<double>() : NAN;
+      r.real_accumulated_time = real / benchmark::GetTimeUnitMultiplier(r.time_unit) *
+                                (r.iterations ? static_cast<double>(r.iterations) : 1.0);
+      // Google Benchmark 1.7 says error_occurred, 1.8 skipped.
+      r.error_occurred = j.value("error_occurred", false) || j.value("skipped", std::string()) == "error";
+      r.error_message = j.value("error_message", j.value("skip_message", std::string()));
+      for (const auto& [key, value] : j.items())
+        if (!own.contains(key) && value.is_number()) r.counters[key] = benchmark::Counter(value.get<double>());
+      runs.push_back(std::move(r));
+    } catch (const nlohmann::json::exception& e) {
+      throw Error(where + ": " + e.what());
+    }
+  }
+  return runs;
 }
 
 void RecordingReporter::ReportRuns(const std::vector<Run>& runs) {

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "results.h"
@@ -63,6 +64,13 @@ class ResultCollector {
   std::vector<std::string> errors_;
   std::vector<std::string> skipped_;
 };
+
+// The runs of a Google Benchmark JSON document (benchmarks.json, as
+// `ptilab bench` wrote it), rebuilt as the reporter saw them, so that a
+// ResultCollector gives the same results from a recording as it did live.
+// Its "nan" and "inf" (Google Benchmark writes them bare) count as absent.
+// Throws Error naming source and what is wrong.
+std::vector<BenchmarkRun> runs_from_json(std::string_view json, std::string_view source);
 
 // The display reporter: the normal console table, plus collection.
 class RecordingReporter : public benchmark::ConsoleReporter {

@@ -1,5 +1,7 @@
 #include "bench_trace.h"
 
+#include <iostream>
+
 namespace ptilab {
 
 namespace {
@@ -16,14 +18,28 @@ std::vector<std::pair<std::string, double>> trace_deltas(const CounterArray& fro
   for (const CounterInfo& ci : counter_infos())
     if (available[static_cast<std::size_t>(ci.index)])
       out.emplace_back(trace_metric(ci.metric), static_cast<double>(d[static_cast<std::size_t>(ci.index)]));
-  const Derived derived = derive(d, isolation_on);
-  out.emplace_back(trace_metric("kernel_entries_derived"), derived.kernel_entries);
-  out.emplace_back(trace_metric("cr3_writes_derived"), derived.cr3_writes);
+  const Derived derived = derive(d, isolation_on, available);
+  if (derived.entries_counted) out.emplace_back(trace_metric("kernel_entries_derived"), derived.kernel_entries);
+  if (derived.cr3_counted) out.emplace_back(trace_metric("cr3_writes_derived"), derived.cr3_writes);
+  return out;
+}
+
+std::vector<std::string> trace_unsupported(const CounterSet& available, bool isolation_on) {
+  std::vector<std::string> out;
+  for (const CounterInfo& ci : counter_infos())
+    if (!available[static_cast<std::size_t>(ci.index)]) out.push_back(trace_metric(ci.metric));
+  const Derived derived = derive(CounterArray{}, isolation_on, available);
+  if (!derived.entries_counted) out.push_back(trace_metric("kernel_entries_derived"));
+  if (!derived.cr3_counted) out.push_back(trace_metric("cr3_writes_derived"));
   return out;
 }
 
 BenchTracer::BenchTracer(const TraceBpfOptions& options, bool isolation_on)
-    : bpf_(options), isolation_on_(isolation_on) {}
+    : bpf_(options), isolation_on_(isolation_on) {
+  for (const auto& note : coverage_notes(bpf_.available(), bpf_.why_not(), isolation_on_,
+                                         [](std::string_view stem) { return trace_metric(stem); }))
+    std::cerr << "ptilab: trace: " << note << "\n";
+}
 
 std::vector<std::string> BenchTracer::names() const {
   std::vector<std::string> names;

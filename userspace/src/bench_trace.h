@@ -22,17 +22,24 @@ std::string trace_metric(std::string_view stem);
 
 // The per-iteration counts between two readings: every counter the kernel
 // could trace, then the derived kernel entries and CR3 writes (see
-// derive()). Pure, for tests.
+// derive()) unless a term of theirs could not be counted. Pure, for tests.
 std::vector<std::pair<std::string, double>> trace_deltas(const CounterArray& from, const CounterArray& to,
                                                          const CounterSet& available, bool isolation_on);
+// The metrics trace_deltas() leaves out because this kernel cannot give
+// them: they belong in the results as not_supported rows (never a 0).
+std::vector<std::string> trace_unsupported(const CounterSet& available, bool isolation_on);
 
 class BenchTracer {
  public:
-  // Loads and attaches the tracer (throws Error with the failing step).
+  // Loads and attaches the tracer (throws Error with the failing step);
+  // says on stderr what it cannot count on this kernel.
   BenchTracer(const TraceBpfOptions& options, bool isolation_on);
 
   // Every metric deltas() can report, in order.
   std::vector<std::string> names() const;
+  // The metrics it cannot report here (trace_unsupported()): the caller's
+  // not_supported rows, as for perf counters this machine cannot count.
+  std::vector<std::string> unsupported() const { return trace_unsupported(bpf_.available(), isolation_on_); }
   // The counters now, summed over CPUs.
   CounterArray read() const;
   std::vector<std::pair<std::string, double>> deltas(const CounterArray& from, const CounterArray& to) const {

@@ -1,5 +1,7 @@
 #include "cli.h"
 
+#include <regex.h>
+
 #include <charconv>
 #include <cmath>
 #include <iostream>
@@ -8,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "atomic_file.h"
 #include "bench_cmd.h"
 #include "compare.h"
 #include "error.h"
@@ -15,6 +18,7 @@
 #include "merge.h"
 #include "perf_counters.h"
 #include "probe_cmd.h"
+#include "query.h"
 #include "results.h"
 #include "snapshot.h"
 #include "status.h"
@@ -37,8 +41,15 @@ const std::string_view kUsage =
        ptilab hook flush (--pid PID | -- CMD [ARG...])
        ptilab hook remove [extra-cr3|flush|all]
        ptilab hook status [--json]
+       ptilab bench --replay DIR [--out DIR]
        ptilab snapshot --out FILE.csv [--run-id ID] [--host NAME] [--accel NAME]
                        [--probes] [--iterations N] [--audit] [--debugfs DIR]
+                       [--record DIR]
+       ptilab snapshot --out FILE.csv --replay DIR
+       ptilab query CSV... [--benchmark B] [--metric M] [--where COL=VAL]...
+                    [--print COL | --csv [-o FILE]]
+       ptilab schema [--json]
+       ptilab profiles [--json]
        ptilab trace [-p PID] [-i SEC] [-d SEC] [--csv FILE] [--top N] [--per-cpu]
                     [-q] [--estimate [--cost-from RESULTS.csv]] [--btf FILE] [-v]
        ptilab help
@@ -79,6 +90,9 @@ bench   run the benchmarks; write DIR/benchmarks.json (Google Benchmark's
                       derived kernel entries and CR3 writes: results.csv
                       rows trace:<count>_per_op. The tracer's own cost is in
                       that run's times
+  Every run also writes DIR/run.txt (the run's columns and counters), so that
+  --replay DIR can make DIR's results.csv again from its benchmarks.json and
+  run.txt, without running anything (into --out DIR2)
 merge   concatenate results CSVs (all with the ptilab header) into OUT.csv
 table   print mean ns per operation per benchmark and configuration, with
         the pti on/off ratio
@@ -94,6 +108,16 @@ compare B against A (each a result directory holding results.csv, or a
   --confidence C      confidence level, 0 < C < 1 (default 0.95)
   --format FORMAT     table (default), csv or markdown
   --out FILE          write there atomically instead of to stdout
+query   print the COL column (--print COL, default value) of every row of the
+        results CSVs whose benchmark and metric match (exact, or a prefix
+        ending in '*': --metric 'trace:*') and every --where COL=VAL; --csv:
+        the matching rows as a results CSV (to stdout, or atomically to -o)
+schema  the results CSV header, one line; --json: {"columns": [...],
+        "units": [...]}: the schema every consumer checks against
+profiles
+        what ptilab knows of each architecture: isolation (PTI, KPTI), its
+        columns and reason key, the page-table register, the probes;
+        --json: everything, with every reason's sentence (the report's)
 counters
         whether each perf EVENT (default: cycles, instructions,
         dTLB-load-misses, iTLB-load-misses, context-switches, page-faults,
@@ -120,11 +144,16 @@ hook    make one process's system calls pay extra: extra-cr3 adds N CR3
         removes the hook when it exits (exit status: CMD's). Needs the
         module loaded with allow_hooks=1
 snapshot
-        write the module's state (and with --probes every primitive's
-        timing, with --audit the page-table audit summary) as results CSV
-        rows to FILE.csv; the run columns as `ptilab bench` fills them
+        write the module's state with every *_reason, the CPU (cpuinfo's
+        model; arm64: MIDR decoded; $PTILAB_CPU: the emulated CPU model),
+        and with --probes every primitive's timing, with --audit the
+        page-table audit summary, as results CSV rows to FILE.csv; the run
+        columns as `ptilab bench` fills them. Without the module the state
+        is what the kernel's files say (row state source=kernel)
   --probes            time every primitive (--iterations N, default 10000)
   --audit             add the ptaudit summary (pages per kernel region)
+  --record DIR        also save every input read (sys/, debugfs/, run.txt)
+  --replay DIR        make the rows again from such a recording
 
 trace   count kernel entries, context switches (and those that change mm:
         a CR3/TTBR0 write) and TLB flushes by reason with eBPF, per CPU and
@@ -237,9 +266,13 @@ constexpr int kMaxCpu = 1023;
 BenchOptions parse_bench(const Args& args) {
   BenchOptions o;
   OptionReader r(args);
+  std::optional<std::string> measuring;  // an option that only a live run takes
   while (!r.done()) {
     const std::string name = r.next();
-    if (name == "--") {
+    if (name != "--out" && name != "--replay") measuring = name;
+    if (name == "--replay") {
+      o.replay = r.nonempty_value();
+    } else if (name == "--") {
       o.passthrough = r.rest();
     } else if (name == "--quick") {
       r.no_value();
@@ -256,6 +289,14 @@ BenchOptions parse_bench(const Args& args) {
       o.state_file = r.nonempty_value();
     } else if (name == "--filter") {
       o.filter = r.nonempty_value();
+      // Google Benchmark would take a bad regex as "matches nothing".
+      regex_t re;
+      if (const int err = ::regcomp(&re, filter_regex(*o.filter).c_str(), REG_EXTENDED | REG_NOSUB)) {
+        char why[128];
+        ::regerror(err, &re, why, sizeof why);
+        throw UsageError("--filter '" + *o.filter + "' is not a regular expression: " + why);
+      }
+      ::regfree(&re);
     } else if (name == "--name-suffix") {
       o.name_suffix = r.nonempty_value();
     } else if (name == "--repetitions") {
@@ -277,6 +318,8 @@ BenchOptions parse_bench(const Args& args) {
     }
   }
   if (o.cpu && !o.pin) throw UsageError("--cpu and --no-pin contradict each other");
+  if (o.replay && measuring)
+    throw UsageError("--replay DIR makes results.csv from DIR's recording: it takes only --out, not " + *measuring);
   return o;
 }
 
@@ -407,12 +450,64 @@ SnapshotOptions parse_snapshot(const Args& args) {
       o.audit = true;
     } else if (name == "--debugfs") {
       o.debugfs = r.nonempty_value();
+    } else if (name == "--record") {
+      o.record = r.nonempty_value();
+    } else if (name == "--replay") {
+      o.replay = r.nonempty_value();
     } else {
       unexpected(name);
     }
   }
   if (!have_out) throw UsageError("snapshot needs --out FILE.csv");
+  if (o.record && o.replay) throw UsageError("snapshot takes --record or --replay, not both");
+  if (o.replay && (o.run_id || o.host || o.accel || o.probes || o.audit))
+    throw UsageError("snapshot --replay DIR takes the run's columns, probes and audit from DIR: only --out goes with it");
   return o;
+}
+
+int query_cmd(const Args& args) {
+  QueryOptions o;
+  OptionReader r(args);
+  bool print_given = false;
+  while (!r.done()) {
+    const std::string name = r.next();
+    if (name == "--benchmark") {
+      o.benchmark = r.nonempty_value();
+    } else if (name == "--metric") {
+      o.metric = r.nonempty_value();
+    } else if (name == "--where") {
+      o.where.push_back(parse_row_filter(name, r.value()));
+    } else if (name == "--print") {
+      o.print = r.nonempty_value();
+      print_given = true;
+    } else if (name == "--csv") {
+      r.no_value();
+      o.csv = true;
+    } else if (name == "-o" || name == "--output") {
+      o.out = r.nonempty_value();
+    } else if (name == "--") {
+      for (auto& a : r.rest()) o.inputs.emplace_back(a);
+    } else if (name.starts_with("-") && name != "-") {
+      unexpected(name);
+    } else {
+      o.inputs.emplace_back(name);
+    }
+  }
+  if (o.inputs.empty()) throw UsageError("query needs at least one results CSV");
+  if (o.csv && print_given) throw UsageError("query takes --print COL or --csv, not both");
+  if (o.out && !o.csv) throw UsageError("query -o FILE goes with --csv");
+  if (!result_field(ResultRow{}, o.print)) throw UsageError("--print: unknown column '" + o.print + "'");
+  return run_query(o);
+}
+
+// "schema [--json]", "profiles [--json]"
+bool json_only(const Args& args, const std::string& cmd) {
+  bool json = false;
+  for (const auto& a : args) {
+    if (a != "--json") throw UsageError(cmd + " takes only --json, got '" + a + "'");
+    json = true;
+  }
+  return json;
 }
 
 int merge_cmd(const Args& args) {
@@ -451,11 +546,12 @@ int table_cmd(const Args& args) {
     }
   }
   if (inputs.empty()) throw UsageError("table needs at least one results CSV");
+  // Only the rows the table shows are kept: inputs can be large.
   std::vector<ResultRow> rows;
-  for (const auto& in : inputs) {
-    auto more = read_results(in);
-    rows.insert(rows.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
-  }
+  for (const auto& in : inputs)
+    for_each_result(in, [&](ResultRow&& r) {
+      if (table_uses(r)) rows.push_back(std::move(r));
+    });
   std::vector<std::string> notes;
   const std::string table = render_table(rows, &notes);
   for (const auto& n : notes) std::cerr << "ptilab: note: " << n << "\n";
@@ -552,6 +648,8 @@ std::string one_line(std::string_view s) {
 
 int run_cli(int argc, char** argv) {
   const Args all(argv + 1, argv + argc);
+  // An interrupted command leaves no temporary file behind.
+  remove_temp_files_on_signals();
   try {
     if (all.empty()) throw UsageError("no subcommand given");
     const std::string& cmd = all.front();
@@ -570,6 +668,9 @@ int run_cli(int argc, char** argv) {
     if (cmd == "hook") return run_hook_cmd(parse_hook(args));
     if (cmd == "snapshot") return run_snapshot(parse_snapshot(args));
     if (cmd == "trace") return run_trace(parse_trace(args));
+    if (cmd == "query") return query_cmd(args);
+    if (cmd == "schema") return run_schema(json_only(args, cmd));
+    if (cmd == "profiles") return run_profiles(json_only(args, cmd));
     throw UsageError("unknown subcommand '" + cmd + "'");
   } catch (const UsageError& e) {
     std::cerr << "ptilab: " << one_line(e.what()) << "\n\n" << kUsage;

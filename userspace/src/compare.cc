@@ -15,6 +15,10 @@
 
 namespace ptilab {
 
+bool is_time_unit(const std::string& unit) {
+  return unit == "ns" || unit == "us" || unit == "ms" || unit == "s" || unit == "cycles";
+}
+
 namespace {
 
 const std::string* column_of(const ResultRow& row, std::string_view name) {
@@ -68,7 +72,7 @@ constexpr std::string_view kOtherColumns[] = {"host", "arch", "cmdline", "timest
   if (pairs > 1) msg += " (and " + std::to_string(pairs - 1) + " more benchmark/metric pairs like it)";
   if (differing.empty()) {
     msg += " with identical configurations (" + dups[0]->origin + ", " + dups[1]->origin + "): remove the duplicates";
-    throw UsageError(msg);
+    throw Error(msg);
   }
   std::vector<std::string> configs;
   for (const ResultRow* r : dups) {
@@ -83,7 +87,7 @@ constexpr std::string_view kOtherColumns[] = {"host", "arch", "cmdline", "timest
   for (std::size_t i = 0; i < configs.size(); ++i) msg += (i ? "; " : "") + configs[i];
   msg += ". Choose one with " + option + " COL=VAL (e.g. " + option + " " + std::string(differing.front()) + "=" +
          *column_of(first, differing.front()) + ")";
-  throw UsageError(msg);
+  throw Error(msg);
 }
 
 struct Side {
@@ -104,7 +108,7 @@ Side select(const std::vector<ResultRow>& all, const std::vector<RowFilter>& whe
     std::string msg = name + ": no rows";
     if (!where.empty()) msg += " match " + filters_text(where);
     if (!metrics.empty()) msg += std::string(where.empty() ? "" : " and") + " have the selected --metric";
-    throw UsageError(msg);
+    throw Error(msg);
   }
   std::map<Key, std::vector<const ResultRow*>> groups;
   for (const ResultRow* r : s.rows) groups[{r->benchmark, r->metric}].push_back(r);
@@ -136,6 +140,11 @@ std::int64_t repetitions(const ResultRow& row) {
   return static_cast<std::int64_t>(v);
 }
 
+// Beyond this, squares of a mean or stddev (the variances the tests add)
+// overflow a double: no finite interval exists, and the numbers cannot be
+// measurements anyway.
+constexpr double kLargestComparable = 1e150;
+
 Summary summary(const ResultRow& row) {
   Summary s;
   s.mean = number(row, row.value, "value");
@@ -144,6 +153,12 @@ Summary summary(const ResultRow& row) {
     if (s.stddev < 0) throw Error(row.origin + ": stddev is negative: '" + row.stddev + "'");
   }
   s.n = row.repetitions.empty() ? 0 : repetitions(row);
+  const std::string what = row.origin + ": " + row.benchmark + " " + row.metric;
+  if (std::fabs(s.mean) > kLargestComparable || s.stddev > kLargestComparable)
+    throw Error(what + ": '" + row.value + "' +- '" + row.stddev +
+                "' is too large to compare (over 1e150: not a measurement)");
+  if (is_time_unit(row.unit) && !(s.mean > 0))
+    throw Error(what + ": a time must be positive, got " + row.value + " " + row.unit);
   return s;
 }
 
@@ -230,9 +245,6 @@ RowFilter parse_row_filter(const std::string& option, const std::string& text) {
   return f;
 }
 
-bool is_time_unit(const std::string& unit) {
-  return unit == "ns" || unit == "us" || unit == "ms" || unit == "s" || unit == "cycles";
-}
 
 CompareReport compare_results(const std::vector<ResultRow>& a_rows, const std::vector<ResultRow>& b_rows,
                               const CompareSpec& spec) {
@@ -456,11 +468,11 @@ namespace {
 std::filesystem::path results_file(const std::filesystem::path& operand, const std::string& name) {
   std::error_code ec;
   const auto st = std::filesystem::status(operand, ec);
-  if (!std::filesystem::exists(st)) throw UsageError(name + ": no such file or directory: " + operand.string());
+  if (!std::filesystem::exists(st)) throw Error(name + ": no such file or directory: " + operand.string());
   if (std::filesystem::is_directory(st)) {
     auto csv = operand / "results.csv";
     if (!std::filesystem::exists(csv, ec))
-      throw UsageError(name + ": " + operand.string() + " is a directory without results.csv");
+      throw Error(name + ": " + operand.string() + " is a directory without results.csv");
     return csv;
   }
   return operand;

@@ -31,10 +31,8 @@ class Parser {
  public:
   Parser(std::string_view text, std::string_view source) : text_(text), source_(source) {}
 
-  std::vector<CsvRecord> parse() {
-    std::vector<CsvRecord> records;
-    while (pos_ < text_.size()) records.push_back(record());
-    return records;
+  void each(const std::function<void(CsvRecord&&)>& fn) {
+    while (pos_ < text_.size()) fn(record());
   }
 
  private:
@@ -111,7 +109,13 @@ class Parser {
 }  // namespace
 
 std::vector<CsvRecord> csv_parse(std::string_view text, std::string_view source) {
-  return Parser(text, source).parse();
+  std::vector<CsvRecord> records;
+  Parser(text, source).each([&](CsvRecord&& r) { records.push_back(std::move(r)); });
+  return records;
+}
+
+void csv_for_each(std::string_view text, std::string_view source, const std::function<void(CsvRecord&&)>& fn) {
+  Parser(text, source).each(fn);
 }
 
 }  // namespace ptilab

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -26,5 +27,9 @@ struct CsvRecord {
 // Parses a whole CSV document. source names it in error messages, which
 // read "source:line: problem". Throws Error.
 std::vector<CsvRecord> csv_parse(std::string_view text, std::string_view source);
+
+// The same, one record at a time (nothing kept): for inputs of hundreds of
+// megabytes.
+void csv_for_each(std::string_view text, std::string_view source, const std::function<void(CsvRecord&&)>& fn);
 
 }  // namespace ptilab

@@ -29,28 +29,54 @@ void set_hook(const Debugfs& fs, HookKind kind, long pid, int writes) {
               describe_errno(err));
 }
 
-// Restores SIGINT/SIGQUIT handling however we leave: while the command
-// runs, ^C is for it, and we must live on to remove the hook.
-class IgnoreInterrupts {
+// The signals that end a command, which ptilab must outlive to remove the
+// hook: blocked while the command runs and taken with sigwaitinfo(), with
+// SIGCHLD for the command's end. Restored however we leave.
+class HeldSignals {
  public:
-  IgnoreInterrupts() {
-    struct sigaction ign {};
-    ign.sa_handler = SIG_IGN;
-    ::sigemptyset(&ign.sa_mask);
-    ::sigaction(SIGINT, &ign, &old_int_);
-    ::sigaction(SIGQUIT, &ign, &old_quit_);
+  HeldSignals() {
+    ::sigemptyset(&set_);
+    for (const int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD}) ::sigaddset(&set_, sig);
+    ::sigprocmask(SIG_BLOCK, &set_, &old_);
   }
-  ~IgnoreInterrupts() {
-    ::sigaction(SIGINT, &old_int_, nullptr);
-    ::sigaction(SIGQUIT, &old_quit_, nullptr);
+  ~HeldSignals() {
+    // A signal taken but not forwarded stays consumed; nothing is pending.
+    ::sigprocmask(SIG_SETMASK, &old_, nullptr);
   }
-  IgnoreInterrupts(const IgnoreInterrupts&) = delete;
-  IgnoreInterrupts& operator=(const IgnoreInterrupts&) = delete;
+  HeldSignals(const HeldSignals&) = delete;
+  HeldSignals& operator=(const HeldSignals&) = delete;
+
+  const sigset_t& set() const { return set_; }
+  const sigset_t& old() const { return old_; }
 
  private:
-  struct sigaction old_int_ {};
-  struct sigaction old_quit_ {};
+  sigset_t set_{};
+  sigset_t old_{};
 };
+
+// Waits for the command, passing on what would have ended ptilab: SIGTERM
+// (timeout, a CI cancel), SIGHUP (a closed terminal) and a SIGINT or
+// SIGQUIT sent to ptilab alone. The terminal's own ^C and ^\ already went
+// to the whole process group, the command included (si_code SI_KERNEL),
+// so those are not sent twice. Returns the command's status: its exit
+// code, or 128 + the signal that killed it, as shells report it.
+int wait_forwarding(pid_t child, const HeldSignals& held) {
+  for (;;) {
+    int status = 0;
+    const pid_t done = ::waitpid(child, &status, WNOHANG);
+    if (done == child) {
+      if (WIFEXITED(status)) return WEXITSTATUS(status);
+      if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+      continue;  // stopped or continued: still there
+    }
+    if (done < 0 && errno != EINTR) throw Error("waitpid: " + describe_errno(errno));
+    siginfo_t info{};
+    const int sig = ::sigwaitinfo(&held.set(), &info);
+    if (sig < 0 || sig == SIGCHLD) continue;
+    const bool from_terminal = (sig == SIGINT || sig == SIGQUIT) && info.si_code == SI_KERNEL;
+    if (!from_terminal) ::kill(child, sig);
+  }
+}
 
 int wait_for(pid_t pid) {
   int status = 0;
@@ -71,7 +97,7 @@ int run_hooked(const Debugfs& fs, HookKind kind, int writes, const std::vector<s
   for (const auto& a : command) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
 
-  IgnoreInterrupts ignore;
+  HeldSignals held;
   const pid_t child = ::fork();
   if (child < 0) {
     const int err = errno;
@@ -80,9 +106,9 @@ int run_hooked(const Debugfs& fs, HookKind kind, int writes, const std::vector<s
     throw Error("fork: " + describe_errno(err));
   }
   if (child == 0) {
-    // Only async-signal-safe calls from here on.
-    ::signal(SIGINT, SIG_DFL);
-    ::signal(SIGQUIT, SIG_DFL);
+    // Only async-signal-safe calls from here on. The command gets the
+    // signal mask ptilab was started with (exec keeps the mask).
+    ::sigprocmask(SIG_SETMASK, &held.old(), nullptr);
     ::close(go[1]);
     char c = 0;
     ssize_t n;
@@ -111,7 +137,7 @@ int run_hooked(const Debugfs& fs, HookKind kind, int writes, const std::vector<s
     n = ::write(go[1], &c, 1);
   } while (n < 0 && errno == EINTR);
   ::close(go[1]);
-  const int status = wait_for(child);
+  const int status = wait_forwarding(child, held);
 
   // The count is final once the child is gone; read it before removing.
   std::string fired = "unknown";

@@ -20,21 +20,20 @@ std::string fixed(double v, int decimals) {
 
 }  // namespace
 
-ProbeOutcome run_probe(const Debugfs& fs, std::string_view name, int iterations) {
+ProbeOutcome probe_outcome(std::string_view name, int iterations, const ProbeRun& run, std::string_view source) {
   ProbeOutcome o;
   o.primitive = name;
   const std::string what = "probe " + std::string(name) + ": ";
-  const int err = fs.write("probe", std::string(name) + " iterations=" + std::to_string(iterations) + "\n");
-  if (err == EOPNOTSUPP) {
+  if (run.error == EOPNOTSUPP) {
     o.kind = ProbeOutcome::Kind::kUnsupported;
-    o.error = what + "not supported on this CPU (" + errno_name(err) + ")";
+    o.error = what + "not supported on this CPU (" + errno_name(run.error) + ")";
     return o;
   }
-  if (err != 0) {
-    o.error = what + describe_errno(err);
+  if (run.error != 0) {
+    o.error = what + describe_errno(run.error);
     return o;
   }
-  const ProbeReport r = parse_probe(fs.read("probe"), fs.file("probe").string());
+  const ProbeReport r = parse_probe(run.text, source);
   // Another writer between our write and read would show its run.
   if (r.primitive != name || !r.stats || r.stats->iterations != static_cast<std::uint64_t>(iterations)) {
     o.error = what + "the probe file shows primitive=" + r.primitive +
@@ -48,6 +47,17 @@ ProbeOutcome run_probe(const Debugfs& fs, std::string_view name, int iterations)
   o.counter_khz = r.counter_khz;
   o.median_ns = cycles_to_ns(static_cast<double>(o.stats.median_cycles), r.counter_khz);
   return o;
+}
+
+ProbeRun run_probe_raw(const Debugfs& fs, std::string_view name, int iterations) {
+  ProbeRun run;
+  run.error = fs.write("probe", std::string(name) + " iterations=" + std::to_string(iterations) + "\n");
+  if (run.error == 0) run.text = fs.read("probe");
+  return run;
+}
+
+ProbeOutcome run_probe(const Debugfs& fs, std::string_view name, int iterations) {
+  return probe_outcome(name, iterations, run_probe_raw(fs, name, iterations), fs.file("probe").string());
 }
 
 std::vector<std::string> select_primitives(const ProbeReport& report, const std::vector<std::string>& names,

@@ -28,10 +28,23 @@ struct ProbeOutcome {
                                     // EOPNOTSUPP: "probe NAME: why (ENAME)"
 };
 
-// One probe: writes "<name> iterations=<N>", reads the file back and checks
-// that it shows this run. EOPNOTSUPP is kUnsupported; other failures are
-// kFailed with the errno named. Throws Error only when the module is not
-// there or its file is malformed.
+// What one probe run gave: the write's errno (0: it ran) and then the
+// probe file's text.
+struct ProbeRun {
+  int error = 0;
+  std::string text;
+};
+
+// Writes "<name> iterations=<N>" and reads the file back. Throws Error only
+// when the module is not there.
+ProbeRun run_probe_raw(const Debugfs& fs, std::string_view name, int iterations);
+
+// A run's outcome, checking that the file shows this run: EOPNOTSUPP is
+// kUnsupported; other failures are kFailed with the errno named. source
+// names the text in errors. Throws Error when the text is malformed.
+ProbeOutcome probe_outcome(std::string_view name, int iterations, const ProbeRun& run, std::string_view source);
+
+// run_probe_raw() and probe_outcome().
 ProbeOutcome run_probe(const Debugfs& fs, std::string_view name, int iterations);
 
 // The primitives to run: names (checked against report's primitive.<name>

@@ -28,6 +28,12 @@ std::string join(const std::vector<std::string>& fields) {
 
 }  // namespace
 
+const std::string* result_field(const ResultRow& row, std::string_view column) {
+  for (const auto& c : kResultColumns)
+    if (c.name == column) return &(row.*c.field);
+  return nullptr;
+}
+
 std::string results_header() { return csv_format_record(header_fields()); }
 
 std::string format_results(const std::vector<ResultRow>& rows) {
@@ -40,32 +46,41 @@ std::string format_results(const std::vector<ResultRow>& rows) {
   return out;
 }
 
-std::vector<ResultRow> parse_results(std::string_view text, std::string_view source) {
+void for_each_result(std::string_view text, std::string_view source, const std::function<void(ResultRow&&)>& fn) {
   const std::string src(source);
-  const auto records = csv_parse(text, source);
-  if (records.empty()) throw Error(src + ": empty file, expected the ptilab results header");
   const auto expected = header_fields();
-  if (records.front().fields != expected)
-    throw Error(src + ": not a ptilab results file: header is '" + join(records.front().fields) +
-                "', expected '" + join(expected) + "'");
-  std::vector<ResultRow> rows;
-  rows.reserve(records.size() - 1);
-  for (std::size_t r = 1; r < records.size(); ++r) {
-    const auto& rec = records[r];
+  bool header = true;
+  csv_for_each(text, source, [&](CsvRecord&& rec) {
+    if (header) {
+      if (rec.fields != expected)
+        throw Error(src + ": not a ptilab results file: header is '" + join(rec.fields) + "', expected '" +
+                    join(expected) + "'");
+      header = false;
+      return;
+    }
     if (rec.fields.size() != kResultColumns.size())
-      throw Error(src + ":" + std::to_string(rec.line) + ": expected " +
-                  std::to_string(kResultColumns.size()) + " fields, got " +
-                  std::to_string(rec.fields.size()));
+      throw Error(src + ":" + std::to_string(rec.line) + ": expected " + std::to_string(kResultColumns.size()) +
+                  " fields, got " + std::to_string(rec.fields.size()));
     ResultRow row;
-    for (std::size_t i = 0; i < kResultColumns.size(); ++i) row.*kResultColumns[i].field = rec.fields[i];
+    for (std::size_t i = 0; i < kResultColumns.size(); ++i) row.*kResultColumns[i].field = std::move(rec.fields[i]);
     row.origin = src + ":" + std::to_string(rec.line);
-    rows.push_back(std::move(row));
-  }
+    fn(std::move(row));
+  });
+  if (header) throw Error(src + ": empty file, expected the ptilab results header");
+}
+
+std::vector<ResultRow> parse_results(std::string_view text, std::string_view source) {
+  std::vector<ResultRow> rows;
+  for_each_result(text, source, [&](ResultRow&& r) { rows.push_back(std::move(r)); });
   return rows;
 }
 
 std::vector<ResultRow> read_results(const std::filesystem::path& path) {
   return parse_results(read_text_file(path), path.string());
+}
+
+void for_each_result(const std::filesystem::path& path, const std::function<void(ResultRow&&)>& fn) {
+  for_each_result(read_text_file(path), path.string(), fn);
 }
 
 void write_results(const std::filesystem::path& path, const std::vector<ResultRow>& rows) {

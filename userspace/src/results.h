@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -72,6 +73,12 @@ inline constexpr std::string_view kMetricMedian = "ns_per_op_median";
 inline constexpr std::string_view kUnitPerOp = "per_op";
 inline constexpr std::string_view kUnitNotSupported = "not_supported";
 inline constexpr std::string_view kAnyBenchmark = "*";
+// Every unit a row may have (README "CSV schema").
+inline constexpr std::array<std::string_view, 11> kUnits{
+    "ns", "%", "cycles", "pages", "bool", "count", "info", "per_op", "not_supported", "per_s", "s"};
+
+// The field of a column by name; nullptr for a name that is not a column.
+const std::string* result_field(const ResultRow& row, std::string_view column);
 
 // "run_id,timestamp,...,stddev\n"
 std::string results_header();
@@ -83,6 +90,9 @@ std::string format_results(const std::vector<ResultRow>& rows);
 std::vector<ResultRow> parse_results(std::string_view text, std::string_view source);
 
 std::vector<ResultRow> read_results(const std::filesystem::path& path);
+// The same checks, a row at a time, keeping none: for large inputs.
+void for_each_result(std::string_view text, std::string_view source, const std::function<void(ResultRow&&)>& fn);
+void for_each_result(const std::filesystem::path& path, const std::function<void(ResultRow&&)>& fn);
 // Atomic (see atomic_file.h).
 void write_results(const std::filesystem::path& path, const std::vector<ResultRow>& rows);
 

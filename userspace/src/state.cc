@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "arch_profile.h"
 #include "error.h"
 #include "text_file.h"
 
@@ -70,20 +71,13 @@ std::optional<std::string> ModuleState::get(std::string_view key) const {
   return e->value;
 }
 
-bool is_x86_64(std::string_view arch) { return arch == "x86_64"; }
-
 Isolation isolation_from_module(const ModuleState& state, std::string_view arch, std::string_view kernel) {
+  const ArchProfile& p = profile_for(arch);
   Isolation iso;
   iso.source = "module state " + state.source();
-  if (is_x86_64(arch)) {
-    iso.pti = checked_switch(state, "pti");
-    iso.pcid = checked_switch(state, "pcid");
-    iso.e0pd = iso.kpti = kNotApplicable;
-  } else {
-    iso.kpti = checked_switch(state, "kpti");
-    iso.e0pd = checked_switch(state, "e0pd");
-    iso.pti = iso.pcid = kNotApplicable;
-  }
+  iso.pti = iso.pcid = iso.e0pd = iso.kpti = kNotApplicable;
+  *iso.column(p.isolation_key) = checked_switch(state, p.isolation_key);
+  *iso.column(p.tlb_key) = checked_switch(state, p.tlb_key);
   // A state file copied from elsewhere would mislabel every row.
   if (const auto a = state.get("arch"); a && *a != arch)
     iso.warnings.push_back(state.source() + " is for arch " + *a + ", this machine is " + std::string(arch));
@@ -99,52 +93,26 @@ std::string_view pti_from_meltdown(std::string_view sysfs_text) {
   return kUnknown;
 }
 
-std::optional<std::set<std::string, std::less<>>> cpuinfo_flags(std::string_view text) {
-  while (!text.empty()) {
-    const std::size_t nl = text.find('\n');
-    const std::string_view line = text.substr(0, nl);
-    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
-    const std::size_t colon = line.find(':');
-    if (colon == std::string_view::npos || trim(line.substr(0, colon)) != "flags") continue;
-    std::set<std::string, std::less<>> flags;
-    std::string_view rest = line.substr(colon + 1);
-    while (!(rest = trim(rest)).empty()) {
-      const std::size_t end = std::min(rest.find(' '), rest.find('\t'));
-      flags.emplace(rest.substr(0, end));
-      rest.remove_prefix(end == std::string_view::npos ? rest.size() : end);
-    }
-    return flags;
-  }
-  return std::nullopt;
-}
-
 Isolation isolation_from_kernel(const std::optional<std::string>& meltdown_text,
                                 const std::optional<std::string>& cpuinfo_text, std::string_view arch) {
-  Isolation iso;
-  iso.source = "kernel (no module state): meltdown sysfs file, /proc/cpuinfo";
-  const std::string_view meltdown = meltdown_text ? pti_from_meltdown(*meltdown_text) : kUnknown;
-  if (!is_x86_64(arch)) {
-    // arm64 reports KPTI as "Mitigation: PTI" too; but it says "Not
-    // affected" for a CPU that is safe from Meltdown even when KASLR forces
-    // KPTI on (unmap_kernel_at_el0()), and E0PD is not visible here.
-    iso.kpti = meltdown;
-    if (meltdown == kOff && meltdown_text && !meltdown_text->starts_with("Vulnerable")) {
-      iso.kpti = kUnknown;
-      iso.warnings.push_back(
-          "arm64: the meltdown sysfs file says \"Not affected\" whether or not KASLR forces KPTI on; load "
-          "ptilab.ko for the real state (kpti recorded as unknown)");
-    }
-    iso.pti = iso.pcid = kNotApplicable;
-    return iso;
-  }
-  iso.e0pd = iso.kpti = kNotApplicable;
-  const auto flags = cpuinfo_text ? cpuinfo_flags(*cpuinfo_text) : std::nullopt;
-  if (flags && flags->contains("pti"))
-    iso.pti = kOn;
-  else
-    iso.pti = meltdown;
-  if (flags) iso.pcid = flags->contains("pcid") ? kOn : kOff;
-  return iso;
+  const ArchProfile& p = profile_for(arch);
+  KernelFiles k;
+  k.arch = arch;
+  k.meltdown = meltdown_text;
+  k.cpuinfo = cpuinfo_text;
+  return p.kernel_isolation(k);
+}
+
+std::string* Isolation::column(std::string_view name) {
+  return const_cast<std::string*>(static_cast<const Isolation*>(this)->column(name));
+}
+
+const std::string* Isolation::column(std::string_view name) const {
+  if (name == "pti") return &pti;
+  if (name == "pcid") return &pcid;
+  if (name == "e0pd") return &e0pd;
+  if (name == "kpti") return &kpti;
+  return nullptr;
 }
 
 Isolation detect_isolation(const StateSources& sources, std::string_view arch, std::string_view kernel) {

@@ -6,10 +6,11 @@
 #include <cstddef>
 #include <filesystem>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "cpuinfo.h"
 
 namespace ptilab {
 
@@ -58,29 +59,28 @@ struct Isolation {
   std::string source;                 // where it came from, for the user
   std::vector<std::string> warnings;  // e.g. the state file is for another kernel
 
+  // The field of results column name (pti, pcid, e0pd, kpti); nullptr for
+  // any other name.
+  std::string* column(std::string_view name);
+  const std::string* column(std::string_view name) const;
+
   bool operator==(const Isolation&) const = default;
 };
 
-// x86_64 has pti/pcid; arm64 (and, until someone says otherwise, every
-// other architecture) has kpti/e0pd.
-bool is_x86_64(std::string_view arch);
-
-// From the module's state. arch and kernel are this machine's (uname);
-// a state file naming another arch or kernel is used but warned about.
-// Throws Error if a key we use has a value other than on/off/unknown.
+// From the module's state: the architecture's two columns (arch_profile.h:
+// pti and pcid on x86, kpti and e0pd on arm64), the others n/a. arch and
+// kernel are this machine's (uname); a state file naming another arch or
+// kernel is used but warned about. Throws Error if a key we use has a
+// value other than on/off/unknown, or for an architecture ptilab does not
+// know.
 Isolation isolation_from_module(const ModuleState& state, std::string_view arch, std::string_view kernel);
 
 // The meltdown vulnerabilities file: "Mitigation: PTI" -> on,
 // "Not affected" / "Vulnerable" -> off, anything else -> unknown.
 std::string_view pti_from_meltdown(std::string_view sysfs_text);
 
-// The flags of the first "flags" line of /proc/cpuinfo; nullopt if there
-// is none (not x86, or not cpuinfo at all).
-std::optional<std::set<std::string, std::less<>>> cpuinfo_flags(std::string_view cpuinfo_text);
-
-// Without the module. The cpuinfo "pti" flag (X86_FEATURE_PTI) wins: with
-// pti=on forced on a CPU without Meltdown the sysfs file still says "Not
-// affected". Missing inputs (nullopt) make the answer unknown.
+// Without the module: what the architecture's profile can tell from the
+// kernel's own files. Missing inputs (nullopt) make the answer unknown.
 Isolation isolation_from_kernel(const std::optional<std::string>& meltdown_text,
                                 const std::optional<std::string>& cpuinfo_text, std::string_view arch);
 

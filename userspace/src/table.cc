@@ -6,17 +6,16 @@
 #include <map>
 #include <set>
 #include <tuple>
+#include <unordered_set>
 
 #include "error.h"
+#include "arch_profile.h"
 #include "state.h"
 #include "text_table.h"
 
 namespace ptilab {
 
-std::string config_label(const ResultRow& row, bool with_pcid) {
-  if (is_x86_64(row.arch)) return "pti=" + row.pti + (with_pcid ? ",pcid=" + row.pcid : "");
-  return "kpti=" + row.kpti + ",e0pd=" + row.e0pd;
-}
+std::string config_label(const ResultRow& row, bool with_tlb) { return profile_for(row.arch).label(row, with_tlb); }
 
 bool intervals_overlap(const Measurement& a, const Measurement& b) {
   return std::fabs(a.mean - b.mean) <= a.stddev.value_or(0) + b.stddev.value_or(0);
@@ -45,11 +44,17 @@ std::string format_ratio(const Ratio& r) {
 namespace {
 
 // The isolation switch the ratio is about (pti or kpti), then the other
-// column of the label (pcid, only when it distinguishes rows, or e0pd).
+// column of the label (pcid or e0pd, only when it distinguishes rows).
 struct Config {
   std::string isolation;
   std::string other;
   std::string label;
+};
+
+// What the configuration's state and cpu rows say: why isolation is on or
+// off, and on which CPU.
+struct Why {
+  std::vector<std::string> reasons, cpus;
 };
 
 // on before off before unknown before anything else: the table reads the
@@ -74,7 +79,37 @@ struct Cell {
 struct Group {
   std::string arch, kernel, accel;
   std::vector<const ResultRow*> rows;
+  std::vector<const ResultRow*> facts;  // state and cpu rows
 };
+
+void add_unique(std::vector<std::string>& v, std::string s) {
+  if (std::find(v.begin(), v.end(), s) == v.end()) v.push_back(std::move(s));
+}
+
+// "model=Arm Cortex-A72 r0p3" and "qemu_cpu=cortex-a72" -> "Arm Cortex-A72 r0p3 (QEMU -cpu cortex-a72)".
+std::map<std::string, Why> facts_by_label(const Group& g, const ArchProfile& p, bool with_tlb) {
+  std::map<std::string, Why> out;
+  std::map<std::pair<std::string, std::string>, std::pair<std::string, std::string>> cpu;  // (label, run) -> model, qemu
+  const std::string reason_prefix = std::string(p.reason_key) + "=";
+  for (const ResultRow* r : g.facts) {
+    const std::string label = p.label(*r, with_tlb);
+    if (r->benchmark == "state" && r->metric.starts_with(reason_prefix))
+      add_unique(out[label].reasons, reason_sentence(p, r->metric.substr(reason_prefix.size()), p.isolation_of(*r)) +
+                                         " (" + r->metric.substr(reason_prefix.size()) + ")");
+    if (r->benchmark == "cpu" && r->metric.starts_with("model=")) cpu[{label, r->run_id}].first = r->metric.substr(6);
+    if (r->benchmark == "cpu" && r->metric.starts_with("qemu_cpu=")) cpu[{label, r->run_id}].second = r->metric.substr(9);
+  }
+  for (const auto& [key, c] : cpu)
+    add_unique(out[key.first].cpus, (c.first.empty() ? "?" : c.first) + (c.second.empty() ? "" : " (QEMU -cpu " + c.second + ")"));
+  return out;
+}
+
+std::string joined(const std::vector<std::string>& v, std::string_view none) {
+  if (v.empty()) return std::string(none);
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : " | ") + x;
+  return s;
+}
 
 double number(const ResultRow& row, const std::string& text, const char* column) {
   const auto v = parse_number(text);
@@ -83,20 +118,20 @@ double number(const ResultRow& row, const std::string& text, const char* column)
 }
 
 std::string render_group(const Group& g, std::size_t* superseded) {
-  const bool x86 = is_x86_64(g.arch);
-  std::set<std::string> pcids;
-  for (const ResultRow* r : g.rows) pcids.insert(r->pcid);
-  const bool with_pcid = x86 && pcids.size() > 1;
+  const ArchProfile& p = profile_for(g.arch);
+  std::set<std::string> tlbs;
+  for (const ResultRow* r : g.rows) tlbs.insert(p.tlb_of(*r));
+  const bool with_tlb = tlbs.size() > 1;
 
   std::vector<Config> configs;
-  std::vector<std::string> benchmarks;
+  std::vector<std::string> benchmarks;  // in first-seen order
+  std::unordered_set<std::string> seen;  // the same, for a lookup per row
   std::map<std::pair<std::string, std::string>, Cell> cells;  // (benchmark, label)
   for (const ResultRow* r : g.rows) {
-    Config c{x86 ? r->pti : r->kpti, x86 ? (with_pcid ? r->pcid : "") : r->e0pd, config_label(*r, with_pcid)};
+    Config c{p.isolation_of(*r), with_tlb ? p.tlb_of(*r) : "", p.label(*r, with_tlb)};
     if (std::none_of(configs.begin(), configs.end(), [&](const Config& k) { return k.label == c.label; }))
       configs.push_back(c);
-    if (std::find(benchmarks.begin(), benchmarks.end(), r->benchmark) == benchmarks.end())
-      benchmarks.push_back(r->benchmark);
+    if (seen.insert(r->benchmark).second) benchmarks.push_back(r->benchmark);
 
     Cell cell{{number(*r, r->value, "value"), std::nullopt}, r->timestamp};
     if (!r->stddev.empty()) cell.m.stddev = number(*r, r->stddev, "stddev");
@@ -147,22 +182,43 @@ std::string render_group(const Group& g, std::size_t* superseded) {
     }
     table.push_back(std::move(line));
   }
-  return "arch=" + g.arch + " kernel=" + g.kernel + " accel=" + g.accel + "\n" + align_columns(table, right);
+  // Why each configuration is what it is, and on which CPU.
+  const auto facts = facts_by_label(g, p, with_tlb);
+  std::vector<std::vector<std::string>> why;
+  for (const auto& c : configs) {
+    const auto it = facts.find(c.label);
+    const Why none;
+    const Why& w = it == facts.end() ? none : it->second;
+    why.push_back({"  " + c.label, "why: " + joined(w.reasons, "not recorded (no state rows: ptilab snapshot)") +
+                                       "; CPU: " + joined(w.cpus, "not recorded")});
+  }
+  return "arch=" + g.arch + " kernel=" + g.kernel + " accel=" + g.accel + "\n" + align_columns(why, {false, false}) +
+         align_columns(table, right);
 }
 
 }  // namespace
 
+bool table_uses(const ResultRow& row) {
+  return row.metric == kMetricMean || row.benchmark == "state" || row.benchmark == "cpu";
+}
+
 std::string render_table(const std::vector<ResultRow>& rows, std::vector<std::string>* notes) {
   std::vector<Group> groups;
-  for (const ResultRow& r : rows) {
-    if (r.metric != kMetricMean) continue;
-    auto it = std::find_if(groups.begin(), groups.end(), [&](const Group& g) {
+  const auto group_of = [&](const ResultRow& r) {
+    return std::find_if(groups.begin(), groups.end(), [&](const Group& g) {
       return g.arch == r.arch && g.kernel == r.kernel && g.accel == r.accel;
     });
-    if (it == groups.end()) it = groups.insert(groups.end(), Group{r.arch, r.kernel, r.accel, {}});
+  };
+  for (const ResultRow& r : rows) {
+    if (r.metric != kMetricMean) continue;
+    auto it = group_of(r);
+    if (it == groups.end()) it = groups.insert(groups.end(), Group{r.arch, r.kernel, r.accel, {}, {}});
     it->rows.push_back(&r);
   }
   if (groups.empty()) throw Error("no " + std::string(kMetricMean) + " rows to tabulate");
+  for (const ResultRow& r : rows)
+    if (r.benchmark == "state" || r.benchmark == "cpu")
+      if (const auto it = group_of(r); it != groups.end()) it->facts.push_back(&r);
 
   std::string out;
   std::size_t superseded = 0;

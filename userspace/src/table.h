@@ -21,9 +21,10 @@ struct Ratio {
   bool within_noise = false;
 };
 
-// x86_64: "pti=on", or "pti=on,pcid=off" when with_pcid (the rows being
-// compared differ in pcid); other arches: "kpti=on,e0pd=off".
-std::string config_label(const ResultRow& row, bool with_pcid);
+// The row's configuration by its architecture's profile: "pti=on", or with
+// with_tlb (the rows being compared differ in it) "pti=on,pcid=off";
+// "kpti=on,e0pd=off". Error for an architecture ptilab does not know.
+std::string config_label(const ResultRow& row, bool with_tlb);
 
 // True when [mean-stddev, mean+stddev] of a and of b overlap.
 bool intervals_overlap(const Measurement& a, const Measurement& b);
@@ -38,10 +39,15 @@ std::string format_measurement(const Measurement& m);
 std::string format_ratio(const Ratio& r);
 
 // The whole table for the ns_per_op rows: a heading line per (arch,
-// kernel, accel) group, fixed-width aligned columns. Where a configuration
+// kernel, accel) group, then per configuration why isolation is on or off
+// and the CPU (from the state and cpu rows), then fixed-width aligned
+// columns. Where a configuration
 // was measured more than once, the row with the latest timestamp is shown
 // and a note is added to notes. Throws Error on unparsable numbers or when
 // there is no ns_per_op row at all.
 std::string render_table(const std::vector<ResultRow>& rows, std::vector<std::string>* notes);
+
+// Whether render_table() looks at the row at all (ns_per_op, state, cpu).
+bool table_uses(const ResultRow& row);
 
 }  // namespace ptilab

@@ -164,9 +164,10 @@ int run_trace(const TraceOptions& o) {
   sources.state_file = o.state_file;
   const Isolation iso = detect_isolation(sources, sys.arch, sys.kernel);
   for (const auto& w : iso.warnings) std::cerr << "ptilab: warning: " << w << "\n";
-  const bool x86 = is_x86_64(sys.arch);
+  const ArchProfile& profile = profile_for(sys.arch);
+  const std::string& iso_state = *iso.column(profile.isolation_key);
   const bool iso_on = isolation_assumed_on(iso.pti, iso.kpti);
-  const bool iso_assumed = x86 ? iso.pti != kOn && iso.pti != kOff : iso.kpti != kOn && iso.kpti != kOff;
+  const bool iso_assumed = iso_state != kOn && iso_state != kOff;
   if (o.pid && !alive(*o.pid)) throw Error("trace: no process " + std::to_string(*o.pid));
   std::optional<IsolationCost> cost;
   if (o.estimate) cost = resolve_cost(o, iso);
@@ -193,19 +194,24 @@ int run_trace(const TraceOptions& o) {
   const auto start = Clock::now();
   std::string attached;
   for (const auto& a : bpf.attached()) attached += (attached.empty() ? "" : " ") + a;
-  std::cerr << "ptilab: trace: attached to " << bpf.attached().size() << " tracepoints (" << attached
+  const std::size_t events = bpf.attached_perf_events();
+  std::cerr << "ptilab: trace: attached to " << bpf.attached().size() - events << " tracepoints"
+            << (events ? " and " + std::to_string(events) + " perf events" : std::string()) << " (" << attached
             << "); Ctrl-C for totals" << std::endl;
   if (!bpf.missing().empty()) {
     std::string m;
     for (const auto& a : bpf.missing()) m += (m.empty() ? "" : " ") + a;
     std::cerr << "ptilab: trace: not in this kernel, not counted: " << m << std::endl;
   }
+  for (const auto& note :
+       coverage_notes(bpf.available(), bpf.why_not(), iso_on, [](std::string_view stem) { return std::string(stem); }))
+    std::cerr << "ptilab: trace: " << note << std::endl;
 
   const std::string scope =
       (o.pid ? "process " + std::to_string(*o.pid) + " (" + comm_of(*o.pid) + ")" : std::string("all processes")) +
       ", " + std::to_string(bpf.nr_cpus()) + " CPUs, " +
-      (x86 ? "pti=" + iso.pti + " pcid=" + iso.pcid : "kpti=" + iso.kpti + " e0pd=" + iso.e0pd);
-  if (!o.quiet) std::cout << table_legend(x86) << table_header(bpf.available()) << std::flush;
+      profile.describe(iso);
+  if (!o.quiet) std::cout << table_legend(profile, bpf.available()) << table_header(bpf.available()) << std::flush;
 
   auto now_s = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
   TraceSnapshot prev = bpf.read();
@@ -271,14 +277,23 @@ int run_trace(const TraceOptions& o) {
   // With -p the target is the only process: no list.
   const auto top = top_pids(all_pids, o.pid ? 0 : static_cast<std::size_t>(o.top));
 
-  std::cout << format_totals(total, seconds, bpf.available(), iso_on, iso_assumed, !x86, top, scope);
+  std::cout << format_totals(total, seconds, bpf.available(), bpf.why_not(), iso_on, iso_assumed, profile, top, scope);
   if (total[PTL_PID_DROPPED])
     std::cerr << "ptilab: warning: " << total[PTL_PID_DROPPED]
               << " per-process updates lost: more than " << PTL_MAX_PIDS << " live processes" << std::endl;
   if (cost) {
-    const Estimate e = estimate(derive(total, true), total, seconds, static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN)), *cost);
-    std::cout << "\n"
-              << format_estimate(e, *cost, o.pid ? "process " + std::to_string(*o.pid) : std::string("this workload"));
+    // It needs the kernel entries and the mm switches: isolation's CR3 terms.
+    const Derived d = derive(total, true, bpf.available());
+    if (!d.cr3_counted) {
+      std::string m;
+      for (const int t : missing_terms(cr3_terms(true), bpf.available()))
+        m += (m.empty() ? "" : ", ") + std::string(metric_of(t));
+      std::cout << "\nestimate: not computed: " << m << " not countable on this kernel\n";
+    } else {
+      const Estimate e = estimate(d, total, seconds, static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN)), *cost);
+      std::cout << "\n"
+                << format_estimate(e, *cost, o.pid ? "process " + std::to_string(*o.pid) : std::string("this workload"));
+    }
   }
   if (o.csv) {
     const RunInfo run = make_run_info(sys, iso, wall_start, o.run_id, o.host, o.accel);

@@ -75,6 +75,35 @@ ResultRow metric_row(const ResultRow& base, std::string metric, double value, st
   return r;
 }
 
+ResultRow unsupported_row(const ResultRow& base, std::string metric) {
+  ResultRow r = base;
+  r.metric = std::move(metric);
+  r.value.clear();  // never a zero
+  r.unit = std::string(kUnitNotSupported);
+  r.repetitions.clear();
+  r.stddev.clear();
+  return r;
+}
+
+// The system-wide counter a per-process counter is a share of.
+int pid_source(int pid_index) {
+  switch (pid_index) {
+    case PTL_PID_SYSCALLS: return PTL_SYSCALLS;
+    case PTL_PID_INTR: return PTL_INTR_IN_TASK;
+    case PTL_PID_PF_USER: return PTL_PF_USER;
+    case PTL_PID_TLB_FLUSHES: return PTL_TLB_FLUSHES;
+    case PTL_PID_CTX_SWITCHES: return PTL_CTX_SWITCHES;
+    case PTL_PID_MM_SWITCHES: return PTL_MM_SWITCHES;
+    default: return PTL_PID_DROPPED;
+  }
+}
+
+std::string term_list(const std::vector<int>& terms) {
+  std::string s;
+  for (const int t : terms) s += (s.empty() ? "" : ", ") + std::string(metric_of(t));
+  return s;
+}
+
 double stddev_of(const std::vector<double>& v) {
   if (v.size() < 2) return 0;
   double mean = 0;
@@ -160,13 +189,64 @@ std::vector<PidCounts> top_pids(std::vector<PidCounts> pids, std::size_t n) {
   return pids;
 }
 
-Derived derive(const CounterArray& c, bool isolation_on) {
+Derived derive(const CounterArray& c, bool isolation_on) { return derive(c, isolation_on, all_counters()); }
+
+Derived derive(const CounterArray& c, bool isolation_on, const CounterSet& available) {
   Derived d;
   d.isolation_on = isolation_on;
-  d.kernel_entries =
+  d.entries_counted = missing_terms(entry_terms(), available).empty();
+  d.cr3_counted = missing_terms(cr3_terms(isolation_on), available).empty();
+  const double entries =
       static_cast<double>(c[PTL_SYSCALLS]) + static_cast<double>(c[PTL_PF_USER]) + static_cast<double>(c[PTL_INTR_IN_TASK]);
-  d.cr3_writes = (isolation_on ? 2 * d.kernel_entries : 0) + static_cast<double>(c[PTL_MM_SWITCHES]);
+  d.kernel_entries = d.entries_counted ? entries : 0;
+  d.cr3_writes = d.cr3_counted ? (isolation_on ? 2 * entries : 0) + static_cast<double>(c[PTL_MM_SWITCHES]) : 0;
   return d;
+}
+
+std::vector<int> entry_terms() { return {PTL_SYSCALLS, PTL_PF_USER, PTL_INTR_IN_TASK}; }
+
+std::vector<int> cr3_terms(bool isolation_on) {
+  std::vector<int> t = isolation_on ? entry_terms() : std::vector<int>{};
+  t.push_back(PTL_MM_SWITCHES);
+  return t;
+}
+
+std::vector<int> missing_terms(const std::vector<int>& terms, const CounterSet& available) {
+  std::vector<int> out;
+  for (const int t : terms)
+    if (!available[static_cast<std::size_t>(t)]) out.push_back(t);
+  return out;
+}
+
+std::string_view metric_of(int counter) {
+  for (const auto& ci : counter_infos())
+    if (ci.index == counter) return ci.metric;
+  return {};
+}
+
+std::vector<std::string> coverage_notes(const CounterSet& available, const CounterReasons& why_not, bool isolation_on,
+                                        std::string (*name)(std::string_view stem)) {
+  std::vector<std::string> out;
+  // One line per reason, in display order.
+  std::vector<std::pair<std::string, std::string>> by_reason;  // reason, names
+  for (const auto& ci : counter_infos()) {
+    if (available[static_cast<std::size_t>(ci.index)]) continue;
+    const std::string& why = why_not[static_cast<std::size_t>(ci.index)];
+    auto it = std::find_if(by_reason.begin(), by_reason.end(), [&](const auto& r) { return r.first == why; });
+    if (it == by_reason.end()) it = by_reason.insert(by_reason.end(), {why, std::string()});
+    it->second += (it->second.empty() ? "" : ", ") + name(ci.metric);
+  }
+  for (const auto& [why, names] : by_reason)
+    out.push_back("not countable on this kernel: " + names + (why.empty() ? std::string() : " (" + why + ")"));
+  const auto derived = [&](std::string_view stem, const std::vector<int>& terms) {
+    const auto missing = missing_terms(terms, available);
+    if (!missing.empty())
+      out.push_back(name(stem) + " not derived: its term" + (missing.size() > 1 ? "s " : " ") + term_list(missing) +
+                    (missing.size() > 1 ? " were" : " was") + " not counted");
+  };
+  derived("kernel_entries_derived", entry_terms());
+  derived("cr3_writes_derived", cr3_terms(isolation_on));
+  return out;
 }
 
 bool isolation_assumed_on(std::string_view pti, std::string_view kpti) {
@@ -177,8 +257,8 @@ bool isolation_assumed_on(std::string_view pti, std::string_view kpti) {
 
 std::string entries_formula() { return "kernel entries = syscalls + user page faults + interrupts in user tasks"; }
 
-std::string cr3_formula(bool isolation_on, bool arm64) {
-  const std::string reg = arm64 ? "TTBR writes" : "CR3 writes";
+std::string cr3_formula(bool isolation_on, const ArchProfile& profile) {
+  const std::string reg = std::string(profile.pt_register) + " writes";
   if (isolation_on) return reg + " = 2 x kernel entries (entry and exit, isolation on) + mm switches";
   return reg + " = mm switches (isolation off: entries write none)";
 }
@@ -203,20 +283,23 @@ IsolationCost cost_from_results(const std::vector<ResultRow>& rows, std::string_
   for (const auto& r : rows) {
     if (r.metric != kMetricMean) continue;
     const auto v = parse_number(r.value);
-    if (!v) continue;
+    const ArchProfile* p = find_profile(r.arch);
+    if (!v || !p) continue;
+    const std::string& iso = p->isolation_of(r);  // pti on x86, kpti on arm64
     if (r.benchmark == "BM_Syscall_Null" || r.benchmark == "BM_Pipe_PingPong/cpus:1") accels.insert(r.accel);
     if (r.benchmark == "BM_Syscall_Null") {
-      if (r.pti == kOn) null_on.add(*v);
-      if (r.pti == kOff) null_off.add(*v);
+      if (iso == kOn) null_on.add(*v);
+      if (iso == kOff) null_off.add(*v);
     } else if (r.benchmark == "BM_Pipe_PingPong/cpus:1") {
-      if (r.pti == kOn) pp_on.add(*v);
-      if (r.pti == kOff) pp_off.add(*v);
+      if (iso == kOn) pp_on.add(*v);
+      if (iso == kOff) pp_off.add(*v);
     }
   }
   if (!null_on.get() || !null_off.get())
-    throw Error(std::string(source) + ": needs BM_Syscall_Null ns_per_op rows with pti=on and with pti=off (" +
-                (null_on.get() ? "" : "no pti=on") + (!null_on.get() && !null_off.get() ? ", " : "") +
-                (null_off.get() ? "" : "no pti=off") + "); run `ptilab bench` in both configurations (make vm-bench)");
+    throw Error(std::string(source) + ": needs BM_Syscall_Null ns_per_op rows with isolation on and with isolation off (" +
+                (null_on.get() ? "" : "none on") + (!null_on.get() && !null_off.get() ? ", " : "") +
+                (null_off.get() ? "" : "none off") +
+                "); run `ptilab bench` in both configurations (make vm-bench: pti=on/off, kpti=on/off)");
   IsolationCost c;
   c.source = std::string(source) + " (pti=on/off pair)";
   const double entry = *null_on.get() - *null_off.get();
@@ -288,15 +371,24 @@ std::string format_estimate(const Estimate& e, const IsolationCost& cost, std::s
   return out;
 }
 
-std::string table_legend(bool x86) {
+std::string table_legend(const ArchProfile& profile, const CounterSet& available) {
   std::string s =
-      "# rates per second; entries* and cr3* are derived: " + entries_formula() + "; " + cr3_formula(true, !x86) +
+      "# rates per second; entries* and cr3* are derived: " + entries_formula() + "; " + cr3_formula(true, profile) +
       " (isolation off: mm switches only)\n";
   s += "# irq: device interrupt handlers; pf_user/pf_kern: page faults by mode; mm_sw: context switches that change mm";
-  if (x86)
+  if (available[PTL_TLB_FLUSHES])
     s += "; tlb_*: tlb:tlb_flush by reason (sw task switch, rmt remote shootdown, loc local shootdown, lmm local mm "
          "shootdown, ipi shootdown IPI sent), tlb_pg pages flushed";
-  return s + "\n";
+  s += "\n";
+  std::string left_out;
+  for (const auto& sh : shown())
+    if (sh.in_table && !available[sh.info.index]) left_out += " " + std::string(sh.info.column);
+  if (!left_out.empty()) s += "# not countable on this kernel, left out:" + left_out + "\n";
+  if (const auto m = missing_terms(entry_terms(), available); !m.empty())
+    s += "# entries* (and cr3* with isolation on) n/a: " + term_list(m) + " not countable on this kernel\n";
+  else if (const auto mm = missing_terms(cr3_terms(false), available); !mm.empty())
+    s += "# cr3* n/a: " + term_list(mm) + " not countable on this kernel\n";
+  return s;
 }
 
 std::string table_header(const CounterSet& available) {
@@ -312,9 +404,9 @@ std::string table_row(double end, std::string_view what, const CounterArray& c, 
   std::string s = right(fixed(end, 3), 10) + " " + left(what, 8);
   for (const auto& sh : shown())
     if (sh.in_table && available[sh.info.index]) s += " " + right(fixed(rate(c[sh.info.index], seconds), 0), kWidth);
-  const Derived d = derive(c, isolation_on);
-  s += " " + right(fixed(seconds > 0 ? d.kernel_entries / seconds : 0, 0), kWidth);
-  s += " " + right(fixed(seconds > 0 ? d.cr3_writes / seconds : 0, 0), kWidth);
+  const Derived d = derive(c, isolation_on, available);
+  s += " " + right(d.entries_counted ? fixed(seconds > 0 ? d.kernel_entries / seconds : 0, 0) : "n/a", kWidth);
+  s += " " + right(d.cr3_counted ? fixed(seconds > 0 ? d.cr3_writes / seconds : 0, 0) : "n/a", kWidth);
   return s + "\n";
 }
 
@@ -333,27 +425,42 @@ std::string pid_row(double end, const PidCounts& p, double seconds, const Counte
     }
     s += " " + right(pi ? fixed(rate(p.c[*pi], seconds), 0) : "-", kWidth);
   }
-  s += " " + right(fixed(rate(entries_of(p), seconds), 0), kWidth) + " " + right("-", kWidth);
+  const bool entries = missing_terms(entry_terms(), available).empty();
+  s += " " + right(entries ? fixed(rate(entries_of(p), seconds), 0) : "n/a", kWidth) + " " + right("-", kWidth);
   return s + "  " + (p.comm.empty() ? "?" : p.comm) + "\n";
 }
 
 std::string format_totals(const CounterArray& total, double seconds, const CounterSet& available,
-                          bool isolation_on, bool isolation_assumed, bool arm64,
-                          const std::vector<PidCounts>& top, std::string_view scope) {
+                          const CounterReasons& why_not, bool isolation_on, bool isolation_assumed,
+                          const ArchProfile& profile, const std::vector<PidCounts>& top, std::string_view scope) {
   std::string out = "\nptilab trace: " + fixed(seconds, 2) + " s, " + std::string(scope) + "\n\n";
+  const std::string* said = nullptr;  // a run of counters lost for one reason gives it once
   for (const auto& sh : shown()) {
-    if (!available[sh.info.index]) continue;
+    if (!available[sh.info.index]) {
+      const std::string& why = why_not[sh.info.index];
+      out += right("-", 14) + "  " + left(sh.info.label, 48) + "  not countable on this kernel" +
+             (why.empty() || (said && *said == why) ? std::string() : ": " + why) + "\n";
+      said = &why;
+      continue;
+    }
+    said = nullptr;
     out += right(std::to_string(total[sh.info.index]), 14) + "  " + left(sh.info.label, 48) +
            right(fixed(rate(total[sh.info.index], seconds), 1), 14) + " /s\n";
   }
-  const Derived d = derive(total, isolation_on);
-  out += "\nderived (" + std::string(arm64 ? "TTBR" : "CR3") +
-         " switches on kernel entry and exit are not traced, tlb:tlb_flush does not see them):\n";
-  out += right(fixed(d.kernel_entries, 0), 14) + "  " + left("kernel entries", 48) +
-         right(fixed(seconds > 0 ? d.kernel_entries / seconds : 0, 1), 14) + " /s\n";
-  out += right(fixed(d.cr3_writes, 0), 14) + "  " + left(arm64 ? "TTBR writes" : "CR3 writes", 48) +
-         right(fixed(seconds > 0 ? d.cr3_writes / seconds : 0, 1), 14) + " /s\n";
-  out += "  " + entries_formula() + "\n  " + cr3_formula(isolation_on, arm64) + "\n";
+  const Derived d = derive(total, isolation_on, available);
+  out += "\nderived (" + std::string(profile.pt_register) + " switches on kernel entry and exit are not traced" +
+         (available[PTL_TLB_FLUSHES] ? ", tlb:tlb_flush does not see them" : "") + "):\n";
+  const auto derived_line = [&](bool counted, double v, const std::string& label, const std::vector<int>& terms) {
+    if (!counted)
+      return right("-", 14) + "  " + left(label, 48) + "  not derived: " + term_list(missing_terms(terms, available)) +
+             " not countable on this kernel\n";
+    return right(fixed(v, 0), 14) + "  " + left(label, 48) + right(fixed(seconds > 0 ? v / seconds : 0, 1), 14) +
+           " /s\n";
+  };
+  out += derived_line(d.entries_counted, d.kernel_entries, "kernel entries", entry_terms());
+  out += derived_line(d.cr3_counted, d.cr3_writes, std::string(profile.pt_register) + " writes",
+                      cr3_terms(isolation_on));
+  out += "  " + entries_formula() + "\n  " + cr3_formula(isolation_on, profile) + "\n";
   if (isolation_assumed) out += "  (isolation state unknown: assumed on)\n";
   if (!top.empty()) {
     out += "\ntop processes by kernel entries:\n";
@@ -367,7 +474,7 @@ std::string format_totals(const CounterArray& total, double seconds, const Count
       out += right(std::to_string(p.pid), 8) + "  " + left(p.comm.empty() ? "?" : p.comm, 16);
       for (const auto& pc : pid_counter_infos()) {
         out += ' ';
-        out += right(fixed(rate(p.c[pc.index], seconds), 1), 10);
+        out += right(available[pid_source(pc.index)] ? fixed(rate(p.c[pc.index], seconds), 1) : "-", 10);
       }
       out += "\n";
     }
@@ -394,21 +501,40 @@ std::vector<ResultRow> trace_rows(const RunInfo& run, const std::vector<TraceInt
     rows.push_back(metric_row(base, rate_metric, seconds > 0 ? count / seconds : 0, "per_s", n,
                               stddev_of(rates)));
   };
+  const auto unsupported = [&](const std::string& metric, const std::string& rate_metric) {
+    rows.push_back(unsupported_row(base, metric));
+    rows.push_back(unsupported_row(base, rate_metric));
+  };
   for (const auto& ci : counter_infos()) {
-    if (!available[ci.index]) continue;
+    if (!available[ci.index]) {
+      unsupported(std::string(ci.metric), std::string(ci.metric) + "_per_s");
+      continue;
+    }
     add(std::string(ci.metric), std::string(ci.metric) + "_per_s", static_cast<double>(total[ci.index]),
         [&](const TraceInterval& iv) { return static_cast<double>(iv.total[ci.index]); });
   }
-  add("kernel_entries_derived", "kernel_entries_per_s_derived", derive(total, isolation_on).kernel_entries,
-      [&](const TraceInterval& iv) { return derive(iv.total, isolation_on).kernel_entries; });
-  add("cr3_writes_derived", "cr3_writes_per_s_derived", derive(total, isolation_on).cr3_writes,
-      [&](const TraceInterval& iv) { return derive(iv.total, isolation_on).cr3_writes; });
+  const Derived d = derive(total, isolation_on, available);
+  if (d.entries_counted)
+    add("kernel_entries_derived", "kernel_entries_per_s_derived", d.kernel_entries,
+        [&](const TraceInterval& iv) { return derive(iv.total, isolation_on).kernel_entries; });
+  else
+    unsupported("kernel_entries_derived", "kernel_entries_per_s_derived");
+  if (d.cr3_counted)
+    add("cr3_writes_derived", "cr3_writes_per_s_derived", d.cr3_writes,
+        [&](const TraceInterval& iv) { return derive(iv.total, isolation_on).cr3_writes; });
+  else
+    unsupported("cr3_writes_derived", "cr3_writes_per_s_derived");
   rows.push_back(metric_row(base, "seconds", seconds, "s", n, std::nullopt));
 
   for (const auto& p : top) {
     ResultRow pb = base;
     pb.benchmark = "trace:" + (p.comm.empty() ? std::string("?") : p.comm) + ":" + std::to_string(p.pid);
     for (const auto& pc : pid_counter_infos()) {
+      if (!available[pid_source(pc.index)]) {
+        rows.push_back(unsupported_row(pb, std::string(pc.metric)));
+        rows.push_back(unsupported_row(pb, std::string(pc.metric) + "_per_s"));
+        continue;
+      }
       const double v = static_cast<double>(p.c[pc.index]);
       rows.push_back(metric_row(pb, std::string(pc.metric), v, "count", 1, std::nullopt));
       rows.push_back(metric_row(pb, std::string(pc.metric) + "_per_s", seconds > 0 ? v / seconds : 0, "per_s", 1,

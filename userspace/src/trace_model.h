@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "arch_profile.h"
 #include "results.h"
 #include "trace.h"  // bpf/trace.h: the counters shared with the BPF program
 
@@ -31,9 +32,14 @@ struct CounterInfo {
 const std::vector<CounterInfo>& counter_infos();
 const std::vector<CounterInfo>& pid_counter_infos();
 
-// Which counters the running kernel could trace (the loader disables a
-// program whose tracepoint is missing: arm64 has no tlb:tlb_flush).
+// Which counters the running kernel could count (the loader disables a
+// program whose tracepoint is missing or whose perf event it cannot open;
+// arm64 has no source for TLB flushes), and for the others why not. A
+// counter that was not counted is never shown as 0: the live table leaves
+// its column out, the totals and the CSV rows say "not countable"
+// (results unit not_supported, empty value).
 using CounterSet = std::array<bool, PTL_NR_COUNTERS>;
+using CounterReasons = std::array<std::string, PTL_NR_COUNTERS>;
 CounterSet all_counters();
 
 struct PidCounts {
@@ -68,18 +74,35 @@ void accumulate_pids(std::map<std::uint32_t, PidCounts>& totals, const std::vect
 std::vector<PidCounts> top_pids(std::vector<PidCounts> pids, std::size_t n);
 
 // tlb:tlb_flush does not fire for PTI's CR3 switches on kernel entry and
-// exit, so these are derived from counted events.
+// exit, so these are derived from counted events. A derived number one of
+// whose terms could not be counted is not derived (never a sum that
+// silently omits a term): its *_counted is false and its value 0.
 struct Derived {
   double kernel_entries = 0;  // syscalls + user page faults + interrupts in user tasks
   double cr3_writes = 0;      // 2 x kernel_entries (isolation on) + mm switches
   bool isolation_on = true;
+  bool entries_counted = true, cr3_counted = true;
 };
 Derived derive(const CounterArray& c, bool isolation_on);
+Derived derive(const CounterArray& c, bool isolation_on, const CounterSet& available);
+// The counters each derived number is a sum of; those not available.
+std::vector<int> entry_terms();
+std::vector<int> cr3_terms(bool isolation_on);
+std::vector<int> missing_terms(const std::vector<int>& terms, const CounterSet& available);
+// The counter's CSV metric stem ("page_faults_user"); "" if none.
+std::string_view metric_of(int counter);
+// What to tell on stderr about what was not counted: one line per reason
+// with the counters it took ("not countable on this kernel: tlb_flushes,
+// ... (why)"), one per derived number that is not derived and the term it
+// lacks. name() spells a metric stem as the caller's rows do (ptilab
+// bench: trace:<stem>_per_op). Empty when everything was counted.
+std::vector<std::string> coverage_notes(const CounterSet& available, const CounterReasons& why_not, bool isolation_on,
+                                        std::string (*name)(std::string_view stem));
 // Whether the CR3 formula should count entry/exit writes: pti (x86) or
 // kpti (arm64) "on"; "unknown" counts as on (and the caller says so).
 bool isolation_assumed_on(std::string_view pti, std::string_view kpti);
 std::string entries_formula();
-std::string cr3_formula(bool isolation_on, bool arm64);
+std::string cr3_formula(bool isolation_on, const ArchProfile& profile);
 
 // What isolation adds per transition.
 struct IsolationCost {
@@ -112,7 +135,7 @@ Estimate estimate(const Derived& d, const CounterArray& total, double seconds, i
 std::string format_estimate(const Estimate& e, const IsolationCost& cost, std::string_view scope);
 
 // The interval table in the manner of `perf stat -I`: rates per second.
-std::string table_legend(bool x86);
+std::string table_legend(const ArchProfile& profile, const CounterSet& available);
 std::string table_header(const CounterSet& available);
 // One row: time, what ("all", "cpu3"), rates, derived entries/s and CR3/s.
 std::string table_row(double end, std::string_view what, const CounterArray& c, double seconds,
@@ -120,13 +143,16 @@ std::string table_row(double end, std::string_view what, const CounterArray& c, 
 std::string pid_row(double end, const PidCounts& p, double seconds, const CounterSet& available);
 
 // The summary printed at the end (Ctrl-C, -d, or the target's exit).
+// Counters not counted, and derived numbers not derived, say so in words.
 std::string format_totals(const CounterArray& total, double seconds, const CounterSet& available,
-                          bool isolation_on, bool isolation_assumed, bool arm64,
-                          const std::vector<PidCounts>& top, std::string_view scope);
+                          const CounterReasons& why_not, bool isolation_on, bool isolation_assumed,
+                          const ArchProfile& profile, const std::vector<PidCounts>& top, std::string_view scope);
 
 // CSV rows: benchmark "trace" (system-wide or -p), "trace:<comm>:<pid>" per
 // top process. Per counter: <metric> (count, the run's total) and
 // <metric>_per_s (mean rate; stddev over intervals, repetitions = intervals).
+// A counter not counted, or a derived number one of whose terms was not,
+// gets both rows with an empty value and unit not_supported.
 std::vector<ResultRow> trace_rows(const RunInfo& run, const std::vector<TraceInterval>& intervals,
                                   const CounterSet& available, bool isolation_on,
                                   const std::vector<PidCounts>& top, double seconds);

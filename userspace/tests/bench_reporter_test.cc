@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "error.h"
+
 namespace ptilab {
 namespace {
 
@@ -110,6 +112,39 @@ TEST(BenchReporter, SkipsAreNotErrorsAndCountedOnce) {
   ASSERT_EQ(c.skipped().size(), 1u);
   EXPECT_EQ(c.skipped()[0], "BM_Pipe_PingPong/cpus:2: needs 2 CPUs, only 1 allowed");
   EXPECT_TRUE(c.results().empty());
+}
+
+// A recording's runs, rebuilt from Google Benchmark's JSON, give what the
+// live run gave: names without /real_time, times in ns whatever the unit,
+// user counters; its bare NaN and Infinity count as absent.
+TEST(BenchReporter, RunsFromJsonAsTheReporterSawThem) {
+  const std::string json = R"({"context": {}, "benchmarks": [
+    {"name": "BM_X/pages:16/real_time", "run_name": "BM_X/pages:16/real_time", "run_type": "iteration",
+     "repetitions": 2, "repetition_index": 0, "threads": 1, "iterations": 10, "real_time": 2.0,
+     "cpu_time": 2.0, "time_unit": "us", "faults": 16, "page-faults": NaN},
+    {"name": "BM_X/pages:16/real_time", "run_name": "BM_X/pages:16/real_time", "run_type": "iteration",
+     "repetitions": 2, "repetition_index": 1, "threads": 1, "iterations": 10, "real_time": 4.0,
+     "cpu_time": 4.0, "time_unit": "us", "faults": 16, "page-faults": -Infinity},
+    {"name": "BM_X/pages:16/real_time_cv", "run_name": "BM_X/pages:16/real_time", "run_type": "aggregate",
+     "repetitions": 2, "threads": 1, "aggregate_name": "cv", "aggregate_unit": "percentage",
+     "iterations": 2, "real_time": 0.47, "cpu_time": 0.47, "time_unit": "us", "faults": nan}
+  ]})";
+  const auto runs = runs_from_json(json, "b.json");
+  ASSERT_EQ(runs.size(), 3u);
+  EXPECT_EQ(csv_benchmark_name(runs[0]), "BM_X/pages:16");
+  EXPECT_DOUBLE_EQ(real_time_ns(runs[0]), 2000);
+  EXPECT_EQ(runs[0].counters.count("faults"), 1u);
+  EXPECT_EQ(runs[0].counters.count("page-faults"), 0u);
+  ResultCollector c({"faults", "page-faults"});
+  for (const auto& r : runs) c.add(r);
+  ASSERT_EQ(c.results().size(), 1u);
+  EXPECT_DOUBLE_EQ(c.results()[0].mean_ns, 3000);
+  EXPECT_EQ(c.results()[0].repetitions, 2);
+  const auto counters = c.counter_results();
+  ASSERT_EQ(counters.size(), 1u);
+  EXPECT_EQ(counters[0].event, "faults");
+  EXPECT_THROW(runs_from_json("{\"benchmarks\": 3}", "b.json"), Error);
+  EXPECT_THROW(runs_from_json("not json", "b.json"), Error);
 }
 
 }  // namespace

@@ -144,8 +144,18 @@ TEST(Cli, BenchSmoke) {
                              "tcg", "--run-id", "run-1"});
   ASSERT_EQ(o.status, 0) << o.err;
   EXPECT_NE(o.out.find("BM_Syscall_Null"), std::string::npos) << o.out;  // the console table
-  // The three files, and no temporary file left over.
-  ASSERT_EQ(testing::dir_entries(out), (std::set<std::string>{"benchmarks.json", "results.csv", "warnings.txt"}));
+  // The four files, and no temporary file left over.
+  ASSERT_EQ(testing::dir_entries(out),
+            (std::set<std::string>{"benchmarks.json", "results.csv", "run.txt", "warnings.txt"}));
+  // The recording gives the same rows again, without running anything.
+  const auto again = dir / "again";
+  const auto replayed = run_ptilab({"bench", "--replay", out.string(), "--out", again.string()});
+  ASSERT_EQ(replayed.status, 0) << replayed.err;
+  EXPECT_EQ(slurp(again / "results.csv"), slurp(out / "results.csv"));
+  EXPECT_EQ(run_ptilab({"bench", "--replay", out.string(), "--quick"}).status, 2);
+  const auto not_a_run = run_ptilab({"bench", "--replay", dir.path().string(), "--out", again.string()});
+  EXPECT_EQ(not_a_run.status, 1);
+  EXPECT_NE(not_a_run.err.find("no run.txt"), std::string::npos) << not_a_run.err;
 
   const auto rows = read_results(out / "results.csv");
   ASSERT_EQ(rows.size(), 3u);
@@ -241,6 +251,31 @@ TEST(Cli, FailedBenchLeavesEarlierFilesAlone) {
   EXPECT_EQ(dir.entries(), (std::set<std::string>{"benchmarks.json", "results.csv", "state.txt"}));
 }
 
+// Interrupted (Ctrl-C, timeout's SIGTERM, a closed terminal's SIGHUP), a
+// bench leaves none of its temporary files and dies of the signal.
+TEST(Cli, InterruptedBenchLeavesNoTemporaryFiles) {
+  for (const int sig : {SIGINT, SIGTERM, SIGHUP}) {
+    TempDir dir;
+    const auto o = testing::run_program(PTILAB_BINARY,
+                                        {"bench", "--filter", "BM_Syscall_Null", "--repetitions", "50", "--min-time",
+                                         "0.1", "--out", dir.path().string()},
+                                        {}, false, {sig, 1.0});
+    EXPECT_EQ(o.signal, sig) << o.err;
+    for (const auto& e : dir.entries()) EXPECT_EQ(e.find(".tmp-"), std::string::npos) << e << " after signal " << sig;
+  }
+}
+
+// A filter that is not a regular expression is a usage error, not "no match".
+TEST(Cli, BadFilterRegexIsAUsageError) {
+  TempDir dir;
+  for (const char* f : {"BM_(Syscall", "[", "*x"}) {
+    const auto o = run_ptilab({"bench", "--filter", f, "--out", dir.path().string()});
+    EXPECT_EQ(o.status, 2) << f << ": " << o.err;
+    EXPECT_NE(o.err.find(std::string("--filter '") + f + "' is not a regular expression"), std::string::npos) << o.err;
+  }
+  EXPECT_EQ(dir.entries(), std::set<std::string>{});
+}
+
 TEST(Cli, MalformedStateFileFailsWithLineNumber) {
   TempDir dir;
   write_file(dir / "state.txt", "pti=on\npcid\n");
@@ -301,11 +336,20 @@ TEST(Cli, ModuleNotLoadedIsOneLineWithTheInsmodHint) {
     EXPECT_EQ(o.status, 1) << args[0];
     EXPECT_EQ(o.err, hint);
   }
+  // Probes and the audit only the module has; the state the kernel shows too.
   TempDir dir;
+  for (const char* what : {"--probes", "--audit"}) {
+    const auto o = run_ptilab({"snapshot", "--out", (dir / "s.csv").string(), what, "--debugfs", "/nonexistent"});
+    EXPECT_EQ(o.status, 1) << what;
+    EXPECT_EQ(o.err, "ptilab: snapshot --probes/--audit need the module: " + hint.substr(8)) << what;
+    EXPECT_EQ(dir.entries(), std::set<std::string>{});
+  }
   const auto o = run_ptilab({"snapshot", "--out", (dir / "s.csv").string(), "--debugfs", "/nonexistent"});
-  EXPECT_EQ(o.status, 1);
-  EXPECT_EQ(o.err, hint);
-  EXPECT_EQ(dir.entries(), std::set<std::string>{});
+  EXPECT_EQ(o.status, 0) << o.err;
+  const auto rows = read_results(dir / "s.csv");
+  ASSERT_FALSE(rows.empty());
+  EXPECT_EQ(rows.front().benchmark, "state");
+  EXPECT_EQ(rows.front().metric, "source=kernel");
 }
 
 TEST(Cli, HookWithCommandDoesNotRunItWhenTheModuleIsMissing) {
@@ -377,6 +421,31 @@ TEST(Cli, HookStatusFromFixture) {
   EXPECT_EQ(j["hooks"]["flush"]["installed"], false);
 }
 
+// `hook ... -- CMD` killed the way timeout, a CI cancel or a closed
+// terminal kill it: the signal reaches CMD, the hook is removed, and the
+// exit status is CMD's (128 + the signal), promptly.
+TEST(Cli, HookedCommandGetsTheSignalAndTheHookGoes) {
+  for (const int sig : {SIGTERM, SIGHUP, SIGINT}) {
+    TempDir dir;
+    const auto fs = dir / "ptilab";
+    std::filesystem::create_directory(fs);
+    write_file(fs / "hook_extra_cr3", "");
+    write_file(fs / "hooks",
+               "allow_hooks=on\nsys_enter_probe=registered\nextra_cr3.installed=yes\nextra_cr3.pid=1\n"
+               "extra_cr3.writes=1\nextra_cr3.fired=3\nflush.installed=no\nflush.pid=0\nflush.fired=0\n");
+    const auto start = std::chrono::steady_clock::now();
+    const auto o = testing::run_program(PTILAB_BINARY,
+                                        {"hook", "extra-cr3", "--writes", "1", "--debugfs", fs.string(), "--", "sleep",
+                                         "30"},
+                                        {}, false, {sig, 1.0});
+    const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    EXPECT_EQ(o.status, 128 + sig) << "signal " << sig << ": " << o.err;
+    EXPECT_LT(took, 10) << "signal " << sig;
+    EXPECT_TRUE(slurp(fs / "hook_extra_cr3").starts_with("pid=0\n")) << slurp(fs / "hook_extra_cr3");
+    EXPECT_NE(o.err.find("hook fired 3 times"), std::string::npos) << o.err;
+  }
+}
+
 TEST(Cli, BenchNameSuffixOnlyInTheCsv) {
   TempDir dir;
   write_file(dir / "state.txt", kState);
@@ -390,6 +459,76 @@ TEST(Cli, BenchNameSuffixOnlyInTheCsv) {
   for (const auto& r : rows) EXPECT_EQ(r.benchmark, "BM_Syscall_Null+extra_cr3=4");
   const auto json = nlohmann::json::parse(slurp(out / "benchmarks.json"));
   for (const auto& b : json["benchmarks"]) EXPECT_EQ(b["name"].get<std::string>().find("+extra_cr3"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ptilab
+
+namespace ptilab {
+namespace {
+
+using testing::TempDir;
+using testing::write_file;
+
+// ptilab query: what scripts use instead of parsing the CSV by position.
+TEST(Cli, QueryPrintsMatchingRows) {
+  TempDir dir;
+  const std::string header = results_header();
+  write_file(dir / "r.csv",
+             header +
+                 "r,t,h,x86_64,k,\"console=ttyS0,115200 pti=on\",tcg,on,off,n/a,n/a,BM_Syscall_Null,ns_per_op,100,ns,3,1\n"
+                 "r,t,h,x86_64,k,c,tcg,on,off,n/a,n/a,BM_Syscall_Null,trace:syscalls_per_op,1.01,per_op,3,0\n"
+                 "r,t,h,x86_64,k,c,tcg,off,off,n/a,n/a,BM_Syscall_Null,ns_per_op,50,ns,3,1\n"
+                 "r,t,h,x86_64,k,c,tcg,on,off,n/a,n/a,state,pti_reason=cmdline:pti=on,1,info,1,\n"
+                 "r,t,h,x86_64,k,c,tcg,on,off,n/a,n/a,*,cycles,,not_supported,,\n");
+  const auto csv = (dir / "r.csv").string();
+  auto o = run_ptilab({"query", csv, "--benchmark", "BM_Syscall_Null", "--metric", "ns_per_op"});
+  EXPECT_EQ(o.status, 0) << o.err;
+  EXPECT_EQ(o.out, "100\n50\n");
+  o = run_ptilab({"query", csv, "--benchmark", "BM_Syscall_Null", "--metric", "ns_per_op", "--where", "pti=off",
+                  "--print", "stddev"});
+  EXPECT_EQ(o.out, "1\n");
+  o = run_ptilab({"query", csv, "--metric", "trace:*"});
+  EXPECT_EQ(o.out, "1.01\n");
+  o = run_ptilab({"query", csv, "--benchmark", "state", "--metric", "pti_reason=*", "--print", "metric"});
+  EXPECT_EQ(o.out, "pti_reason=cmdline:pti=on\n");
+  // A comma in the command line does not shift the columns.
+  o = run_ptilab({"query", csv, "--metric", "ns_per_op", "--where", "pti=on", "--print", "cmdline"});
+  EXPECT_EQ(o.out, "console=ttyS0,115200 pti=on\n");
+  // "*" alone is the benchmark of the not-supported rows, not a wildcard.
+  o = run_ptilab({"query", csv, "--benchmark", "*", "--print", "unit"});
+  EXPECT_EQ(o.out, "not_supported\n");
+  o = run_ptilab({"query", csv, "--benchmark", "nothing"});
+  EXPECT_EQ(o.status, 0);
+  EXPECT_EQ(o.out, "");
+  // --csv: the matching rows as a results file, atomically to -o.
+  o = run_ptilab({"query", csv, "--metric", "trace:*", "--csv", "-o", (dir / "t.csv").string()});
+  EXPECT_EQ(o.status, 0) << o.err;
+  const auto rows = read_results(dir / "t.csv");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].metric, "trace:syscalls_per_op");
+  // Bad arguments: usage (2); a missing file: one line (1).
+  EXPECT_EQ(run_ptilab({"query", csv, "--print", "colour"}).status, 2);
+  EXPECT_EQ(run_ptilab({"query", csv, "--where", "colour=red"}).status, 2);
+  EXPECT_EQ(run_ptilab({"query", csv, "-o", "x.csv"}).status, 2);
+  EXPECT_EQ(run_ptilab({"query"}).status, 2);
+  o = run_ptilab({"query", (dir / "absent.csv").string()});
+  EXPECT_EQ(o.status, 1);
+  EXPECT_EQ(std::count(o.err.begin(), o.err.end(), '\n'), 1);
+}
+
+TEST(Cli, SchemaIsTheHeaderAndProfilesAreJson) {
+  auto o = run_ptilab({"schema"});
+  EXPECT_EQ(o.status, 0);
+  EXPECT_EQ(o.out, results_header());
+  o = run_ptilab({"schema", "--json"});
+  const auto j = nlohmann::json::parse(o.out);
+  ASSERT_EQ(j["columns"].size(), kResultColumns.size());
+  EXPECT_EQ(j["columns"][0], "run_id");
+  o = run_ptilab({"profiles", "--json"});
+  EXPECT_EQ(o.status, 0);
+  EXPECT_EQ(nlohmann::json::parse(o.out)["profiles"][1]["isolation"], "KPTI");
+  EXPECT_EQ(run_ptilab({"profiles", "--yaml"}).status, 2);
 }
 
 }  // namespace

@@ -86,6 +86,18 @@ std::string usage_message(const std::function<void()>& f) {
   return "(no error)";
 }
 
+// A data error: Error, never UsageError (exit 1 and one line, not usage).
+std::string data_message(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const UsageError& e) {
+    return std::string("(a usage error) ") + e.what();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
 TEST(Compare, VerdictsAndIntervalsPerBenchmark) {
   const auto rows = two_configs();
   const auto report = compare_results(rows, rows, pti_spec());
@@ -128,24 +140,23 @@ TEST(Compare, SingleRepetitionAndNoSpreadAreSaidSo) {
   EXPECT_EQ(find(report, "BM_Flat")->verdict, "faster (no spread)");
 }
 
-TEST(Compare, SeveralConfigurationsInAnOperandIsAUsageError) {
+TEST(Compare, SeveralConfigurationsInAnOperandIsADataError) {
   const auto rows = two_configs();
   CompareSpec spec = pti_spec();
   spec.a_where.clear();
-  const std::string msg = usage_message([&] { compare_results(rows, rows, spec); });
+  const std::string msg = data_message([&] { compare_results(rows, rows, spec); });
   EXPECT_NE(msg.find("A has 2 rows for BM_Slow ns_per_op"), std::string::npos) << msg;
   EXPECT_NE(msg.find("pti=off run_id=run-off"), std::string::npos) << msg;
   EXPECT_NE(msg.find("pti=on run_id=run-on"), std::string::npos) << msg;
   EXPECT_NE(msg.find("--a-where"), std::string::npos) << msg;
-  EXPECT_EQ(msg.find("(not a usage error)"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find("(a usage error)"), std::string::npos) << msg;
 }
 
-TEST(Compare, FiltersThatMatchNothingAreUsageErrors) {
+TEST(Compare, FiltersThatMatchNothingAreDataErrors) {
   const auto rows = two_configs();
   CompareSpec spec = pti_spec();
   spec.b_where = {{"pti", "maybe"}};
-  EXPECT_NE(usage_message([&] { compare_results(rows, rows, spec); }).find("B: no rows match pti=maybe"),
-            std::string::npos);
+  EXPECT_EQ(data_message([&] { compare_results(rows, rows, spec); }), "B: no rows match pti=maybe");
   spec = pti_spec();
   spec.metrics = {"no_such_metric"};
   EXPECT_NE(usage_message([&] { compare_results(rows, rows, spec); }).find("--metric no_such_metric"),
@@ -153,6 +164,27 @@ TEST(Compare, FiltersThatMatchNothingAreUsageErrors) {
   EXPECT_THROW(parse_row_filter("--where", "nocolumn=1"), UsageError);
   EXPECT_THROW(parse_row_filter("--where", "pti"), UsageError);
   EXPECT_EQ(parse_row_filter("--where", "cmdline=a=b").value, "a=b");
+}
+
+// Numbers no measurement gives are refused with the row named, never an
+// internal message from the statistics.
+TEST(Compare, ExtremeAndNonPositiveValuesNameTheRow) {
+  auto a = std::vector<ResultRow>{row("off", "BM_X", "ns_per_op", "1e308", "1e307", "5")};
+  auto b = std::vector<ResultRow>{row("on", "BM_X", "ns_per_op", "1e308", "1e307", "5")};
+  a[0].origin = "a.csv:2";
+  b[0].origin = "b.csv:2";
+  std::string msg = data_message([&] { compare_results(a, b, {}); });
+  EXPECT_EQ(msg, "a.csv:2: BM_X ns_per_op: '1e308' +- '1e307' is too large to compare (over 1e150: not a measurement)");
+  for (const char* v : {"0", "-5"}) {
+    a[0].value = v;
+    a[0].stddev = "1";
+    msg = data_message([&] { compare_results(a, b, {}); });
+    EXPECT_EQ(msg, std::string("a.csv:2: BM_X ns_per_op: a time must be positive, got ") + v + " ns");
+  }
+  // A count may be 0.
+  a[0] = row("off", "BM_X", "faults", "0", "0", "5", "count");
+  b[0] = row("on", "BM_X", "faults", "3", "1", "5", "count");
+  EXPECT_EQ(find(compare_results(a, b, {}), "BM_X", "faults")->verdict, "higher");
 }
 
 TEST(Compare, OneSidedBenchmarksAreNotedNotCompared) {
@@ -302,9 +334,9 @@ TEST(CompareCli, OneFileWithFiltersAndTheTableFormat) {
 
   // --where alone leaves both configurations in each operand.
   const auto mixed = run_ptilab({"compare", "--where", "host=builder", f.both.string(), f.both.string()});
-  EXPECT_EQ(mixed.status, 2);
+  EXPECT_EQ(mixed.status, 1);
   EXPECT_NE(mixed.err.find("from different configurations: pti=off run_id=run-off"), std::string::npos) << mixed.err;
-  EXPECT_NE(mixed.err.find("usage:"), std::string::npos);
+  EXPECT_EQ(std::count(mixed.err.begin(), mixed.err.end(), '\n'), 1) << mixed.err;
 }
 
 TEST(CompareCli, MarkdownAndConfidenceAndOut) {
@@ -341,9 +373,6 @@ TEST(CompareCli, BadArgumentsExit2WithUsage) {
       {"compare", "--where", "pti", a, b},
       {"compare", "--where", "colour=red", a, b},
       {"compare", "--metric", a, b},
-      {"compare", (f.dir / "nonexistent").string(), b},
-      {"compare", f.dir.path().string(), b},  // a directory without results.csv
-      {"compare", "--a-where", "pti=maybe", a, b},
   };
   for (const auto& args : cases) {
     const auto o = run_ptilab(args);
@@ -362,6 +391,30 @@ TEST(CompareCli, UnreadableInputIsARuntimeError) {
   const auto o = run_ptilab({"compare", bad.string(), f.b_csv.string()});
   EXPECT_EQ(o.status, 1);
   EXPECT_NE(o.err.find("not a ptilab results file"), std::string::npos) << o.err;
+}
+
+// Files and data, not arguments: one line and exit 1, as table does.
+TEST(CompareCli, DataErrorsAreOneLineAndExit1) {
+  Fixture f;
+  const std::string a = f.a_dir.string(), b = f.b_csv.string();
+  const auto header_only = f.dir / "header.csv";
+  write_file(header_only, results_header());
+  const std::vector<std::vector<std::string>> cases = {
+      {"compare", (f.dir / "nonexistent").string(), b},
+      {"compare", f.dir.path().string(), b},  // a directory without results.csv
+      {"compare", "--a-where", "pti=maybe", a, b},
+      {"compare", header_only.string(), b},
+      {"compare", f.both.string(), f.both.string()},  // two configurations per side
+  };
+  for (const auto& args : cases) {
+    const auto o = run_ptilab(args);
+    std::string joined;
+    for (const auto& x : args) joined += x + " ";
+    EXPECT_EQ(o.status, 1) << joined << "\n" << o.err;
+    EXPECT_EQ(std::count(o.err.begin(), o.err.end(), '\n'), 1) << joined << "\n" << o.err;
+    EXPECT_EQ(o.err.find("usage:"), std::string::npos) << joined;
+    EXPECT_TRUE(o.out.empty()) << joined;
+  }
 }
 
 }  // namespace

@@ -71,14 +71,18 @@ TEST(HostBench, QuickRunWritesARunDirectoryWhoseIsolationMatchesSysfs) {
   ASSERT_EQ(uname(&u), 0);
   const bool x86 = std::string_view(u.machine) == "x86_64";
   const std::string expected = isolation_from_sysfs();
-  std::set<std::string> metrics;
+  std::set<std::string> metrics, state, cpu;
   const auto rows = read_results(dir / "results.csv");
   ASSERT_FALSE(rows.empty());
   for (const auto& row : rows) {
     // The default counters: a number per iteration, or (benchmark "*") not
-    // supported on this machine.
+    // supported on this machine; the snapshot: state and CPU.
     if (row.benchmark == "*") {
       EXPECT_EQ(row.unit, "not_supported") << row.metric;
+    } else if (row.benchmark == "state") {
+      state.insert(row.metric);
+    } else if (row.benchmark == "cpu") {
+      cpu.insert(row.metric);
     } else {
       EXPECT_EQ(row.benchmark, "BM_Syscall_Null");
       metrics.insert(row.metric);
@@ -90,6 +94,26 @@ TEST(HostBench, QuickRunWritesARunDirectoryWhoseIsolationMatchesSysfs) {
   // Software events count everywhere.
   for (const char* m : {"ns_per_op", "ns_per_op_median", "ns_per_op_cv", "page-faults", "context-switches"})
     EXPECT_TRUE(metrics.count(m)) << m;
+  // Without the module the state is the kernel's view, with its reason,
+  // and the CPU is what /proc/cpuinfo says.
+  EXPECT_TRUE(state.count("source=kernel"));
+  if (expected != "unknown") {
+    EXPECT_TRUE(std::any_of(state.begin(), state.end(), [](const std::string& m) {
+      return m.starts_with("pti_reason=") || m.starts_with("kpti_reason=");
+    })) << "no reason row";
+  }
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line, model;
+  while (x86 && std::getline(cpuinfo, line)) {
+    if (line.starts_with("model name")) {
+      model = line.substr(line.find(':') + 2);
+      break;
+    }
+  }
+  if (!model.empty()) {
+    EXPECT_TRUE(cpu.count("model=" + model)) << model;
+  }
+  EXPECT_TRUE(std::filesystem::exists(dir / "snapshot" / "run.txt"));
 }
 
 TEST(HostBench, BadOptionsAreUsageErrorsAndWriteNothing) {

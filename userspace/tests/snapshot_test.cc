@@ -4,6 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cerrno>
+#include <cstdlib>
+
 #include "error.h"
 #include "test_util.h"
 
@@ -75,6 +78,7 @@ std::vector<Metric> metrics(const std::vector<ResultRow>& rows) {
 }
 
 const std::vector<Metric> kStateMetrics = {
+    {"state", "source=module", "1", "info", "1"},
     {"state", "nr_cpus", "2", "count", "1"},
     {"state", "kaslr", "1", "bool", "1"},
     {"state", "pti", "1", "bool", "1"},
@@ -101,7 +105,41 @@ TEST(Snapshot, StateRows) {
   }
   // Non-numeric, non-switch values (n/a) are left out.
   EXPECT_EQ(metrics(state_rows(sample_run(), ModuleState::parse("kernel_pcid=n/a\npti=off\n", "s"))),
-            (std::vector<Metric>{{"state", "pti", "0", "bool", "1"}}));
+            (std::vector<Metric>{{"state", "source=module", "1", "info", "1"}, {"state", "pti", "0", "bool", "1"}}));
+  // Every *_reason key is kept, whatever the architecture calls it.
+  EXPECT_EQ(metrics(state_rows(sample_run(), ModuleState::parse("kpti=on\nkpti_reason=kaslr\nmidr=0x410fd083\n", "s"))),
+            (std::vector<Metric>{{"state", "source=module", "1", "info", "1"},
+                                 {"state", "kpti", "1", "bool", "1"},
+                                 {"state", "kpti_reason=kaslr", "1", "info", "1"}}));
+}
+
+// The CPU: cpuinfo's model name on x86; on arm64 the MIDR rebuilt from
+// cpuinfo's fields and decoded; the emulated CPU model when known.
+TEST(Snapshot, CpuRows) {
+  const std::string x86 =
+      "processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 85\n"
+      "model name\t: Intel(R) Xeon(R) Gold 6148 CPU @ 2.40GHz\nstepping\t: 4\n";
+  EXPECT_EQ(metrics(cpu_rows(sample_run(), "x86_64", x86, std::string("max"))),
+            (std::vector<Metric>{{"cpu", "model=Intel(R) Xeon(R) Gold 6148 CPU @ 2.40GHz", "1", "info", "1"},
+                                 {"cpu", "vendor=GenuineIntel", "1", "info", "1"},
+                                 {"cpu", "signature=family 6 model 85 stepping 4", "1", "info", "1"},
+                                 {"cpu", "qemu_cpu=max", "1", "info", "1"}}));
+  const std::string a72 =
+      "processor\t: 0\nBogoMIPS\t: 125.00\nFeatures\t: fp asimd\nCPU implementer\t: 0x41\n"
+      "CPU architecture: 8\nCPU variant\t: 0x0\nCPU part\t: 0xd08\nCPU revision\t: 3\n";
+  EXPECT_EQ(metrics(cpu_rows(sample_run(), "aarch64", a72, std::nullopt)),
+            (std::vector<Metric>{{"cpu", "model=Arm Cortex-A72 r0p3", "1", "info", "1"},
+                                 {"cpu", "midr=0x410fd083", "1", "info", "1"}}));
+  // QEMU's max: implementer 0 (software use), part 0x051; the module's
+  // state says midr=0x000f0510 for it.
+  const std::string max =
+      "processor\t: 0\nCPU implementer\t: 0x00\nCPU architecture: 8\nCPU variant\t: 0x0\n"
+      "CPU part\t: 0x051\nCPU revision\t: 0\n";
+  EXPECT_EQ(metrics(cpu_rows(sample_run(), "aarch64", max, std::string("max"))),
+            (std::vector<Metric>{{"cpu", "model=software-defined (e.g. QEMU's max) part 0x051 r0p0", "1", "info", "1"},
+                                 {"cpu", "midr=0x000f0510", "1", "info", "1"},
+                                 {"cpu", "qemu_cpu=max", "1", "info", "1"}}));
+  EXPECT_TRUE(cpu_rows(sample_run(), "x86_64", std::nullopt, std::nullopt).empty());
 }
 
 TEST(Snapshot, ProbeRows) {
@@ -184,6 +222,8 @@ TEST(Snapshot, FromFixtureDirectory) {
   write_file(fs / "ptaudit", kPtaudit);
   const auto before = std::filesystem::last_write_time(fs / "probe");
 
+  write_file(dir / "cpuinfo", "processor\t: 0\nmodel name\t: Test CPU\n");
+
   SnapshotOptions o;
   o.out = dir / "snap.csv";
   o.run_id = "snap-1";
@@ -191,10 +231,16 @@ TEST(Snapshot, FromFixtureDirectory) {
   o.accel = "tcg";
   o.audit = true;
   o.debugfs = fs;
+  o.cpuinfo = dir / "cpuinfo";
+  o.meltdown = dir / "meltdown";
+  o.record = dir / "rec";
   ASSERT_EQ(run_snapshot(o), 0);
 
   const auto rows = read_results(o.out);
   auto expected = kStateMetrics;
+  expected.push_back({"cpu", "model=Test CPU", "1", "info", "1"});
+  if (const char* cpu = std::getenv("PTILAB_CPU"); cpu && *cpu)
+    expected.push_back({"cpu", std::string("qemu_cpu=") + cpu, "1", "info", "1"});
   expected.push_back({"ptaudit", "kernel_pages", "130", "pages", "1"});
   expected.push_back({"ptaudit", "secret_pages", "0", "pages", "1"});
   expected.push_back({"ptaudit", "region.entry_text", "10", "pages", "1"});
@@ -211,22 +257,89 @@ TEST(Snapshot, FromFixtureDirectory) {
   EXPECT_EQ(slurp(fs / "probe"), kProbe);
   EXPECT_EQ(std::filesystem::last_write_time(fs / "probe"), before);
   EXPECT_EQ(testing::dir_entries(fs), (std::set<std::string>{"hooks", "probe", "ptaudit", "state"}));
-  EXPECT_EQ(dir.entries(), (std::set<std::string>{"ptilab", "snap.csv"}));
+  EXPECT_EQ(dir.entries(), (std::set<std::string>{"cpuinfo", "ptilab", "rec", "snap.csv"}));
+
+  // The recording makes the same file again, with nothing live read.
+  EXPECT_EQ(testing::dir_entries(dir / "rec"), (std::set<std::string>{"debugfs", "run.txt", "sys"}));
+  EXPECT_EQ(slurp(dir / "rec" / "debugfs" / "state"), kState);
+  SnapshotOptions r;
+  r.out = dir / "again.csv";
+  r.replay = dir / "rec";
+  r.debugfs = dir / "absent";
+  ASSERT_EQ(run_snapshot(r), 0);
+  EXPECT_EQ(slurp(r.out), slurp(o.out));
+  r.replay = dir / "ptilab";
+  EXPECT_THROW(run_snapshot(r), Error);
 }
 
-TEST(Snapshot, MissingModuleFailsAndWritesNothing) {
+// Probes: every supported one is run and recorded; the unsupported ones
+// come back unsupported; a replay gives the same rows.
+TEST(Snapshot, ProbesRecordedAndReplayed) {
+  SnapshotInputs in;
+  in.sys = {"6.1.0-56-amd64", "x86_64", "h", "pti=on"};
+  in.state = kState;
+  in.probe_listing = kProbe;
+  in.iterations = 100;
+  in.probes = {{"cr3_noflush",
+                {0, "primitive=cr3_noflush\niterations=100\ncpu=1\nmin_cycles=10\nmedian_cycles=12\n"
+                    "p99_cycles=20\nmax_cycles=30\nmean_cycles=13\noverhead_cycles=2\ncounter=tsc\n"
+                    "counter_khz=2000000\nprimitive.cr3_noflush=supported\nprimitive.invpcid_all=unsupported\n"}},
+               {"invpcid_all", {EOPNOTSUPP, ""}}};
+  in.run_id = "r";
+  in.timestamp = "2026-12-01T00:00:00Z";
+  in.host = "h";
+  in.accel = "none";
+  const auto rows = snapshot_rows(in);
+  TempDir dir;
+  record_snapshot(in, dir.path());
+  EXPECT_EQ(format_results(snapshot_rows(replay_snapshot(dir.path()))), format_results(rows));
+  std::vector<Metric> probes;
+  for (const auto& m : metrics(rows))
+    if (m.benchmark.starts_with("probe:")) probes.push_back(m);
+  EXPECT_EQ(probes.size(), 7u);  // 6 measured + "supported 0"
+  EXPECT_EQ(probes.back(), (Metric{"probe:invpcid_all", "supported", "0", "bool", "1"}));
+}
+
+// Without the module: probes and audit fail and write nothing; the state
+// is what the kernel's files say, marked source=kernel, its reason inferred.
+TEST(Snapshot, WithoutTheModule) {
   TempDir dir;
   SnapshotOptions o;
   o.out = dir / "snap.csv";
   o.debugfs = dir / "ptilab";
+  o.probes = true;
   try {
     run_snapshot(o);
     FAIL() << "expected an error";
   } catch (const Error& e) {
-    EXPECT_TRUE(std::string(e.what()).starts_with("ptilab.ko is not loaded (no " + o.debugfs.string() + ")"))
+    EXPECT_TRUE(std::string(e.what()).starts_with("snapshot --probes/--audit need the module: ptilab.ko is not loaded (no " +
+                                                  o.debugfs.string() + ")"))
         << e.what();
   }
   EXPECT_EQ(dir.entries(), std::set<std::string>{});
+
+  SnapshotInputs in;
+  in.sys = {"6.1.0-57-amd64", "x86_64", "h", "console=ttyS0 pti=on"};
+  in.cpuinfo = "processor : 0\nflags : fpu pti pcid\nbugs : spectre_v1\n";
+  in.meltdown = "Not affected\n";
+  in.no_module = "ptilab.ko is not loaded";
+  in.run_id = "r";
+  in.timestamp = "t";
+  in.host = "h";
+  in.accel = "tcg";
+  const auto rows = snapshot_rows(in);
+  ASSERT_GE(rows.size(), 4u);
+  EXPECT_EQ(metrics(rows)[0], (Metric{"state", "source=kernel", "1", "info", "1"}));
+  const auto has = [&](const Metric& m) {
+    const auto all = metrics(rows);
+    return std::find(all.begin(), all.end(), m) != all.end();
+  };
+  EXPECT_TRUE(has({"state", "pti", "1", "bool", "1"}));
+  EXPECT_TRUE(has({"state", "pti_reason=cmdline:pti=on", "1", "info", "1"}));
+  EXPECT_TRUE(has({"state", "meltdown_bug", "0", "bool", "1"}));
+  EXPECT_EQ(rows[0].pti, "on");
+  EXPECT_EQ(rows[0].pcid, "on");
+  EXPECT_EQ(rows[0].kpti, "n/a");
 }
 
 }  // namespace

@@ -18,17 +18,28 @@ bool contains(const std::string& haystack, const std::string& needle) {
 
 bool has(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
 
+const ArchProfile& x86 = x86_profile();
+const ArchProfile& arm64 = arm64_profile();
+
 TEST(Status, ReasonSentences) {
-  EXPECT_EQ(pti_reason_sentence("cmdline:pti=on"), "forced on by pti=on on the kernel command line");
-  EXPECT_EQ(pti_reason_sentence("cmdline:pti=off"), "forced off by pti=off on the kernel command line");
-  EXPECT_EQ(pti_reason_sentence("cmdline:nopti"), "forced off by nopti on the kernel command line");
-  EXPECT_EQ(pti_reason_sentence("cmdline:mitigations=off"), "forced off by mitigations=off on the kernel command line");
-  EXPECT_EQ(pti_reason_sentence("cmdline:pti=auto"), "set by pti=auto on the kernel command line");
-  EXPECT_EQ(pti_reason_sentence("meltdown_bug"), "on: the CPU has the Meltdown bug");
-  EXPECT_EQ(pti_reason_sentence("not_affected"), "off: the CPU is not affected by Meltdown");
-  EXPECT_TRUE(pti_reason_sentence("xen_pv").starts_with("off: this is a Xen PV guest"));
-  EXPECT_TRUE(pti_reason_sentence("unknown").starts_with("unknown:"));
-  EXPECT_EQ(pti_reason_sentence("martian"), "unrecognised reason 'martian'");
+  EXPECT_EQ(reason_sentence(x86, "cmdline:pti=on", "on"), "forced on by pti=on on the kernel command line");
+  EXPECT_EQ(reason_sentence(x86, "cmdline:pti=off", "off"), "forced off by pti=off on the kernel command line");
+  EXPECT_EQ(reason_sentence(x86, "cmdline:nopti", "off"), "forced off by nopti on the kernel command line");
+  EXPECT_EQ(reason_sentence(x86, "cmdline:mitigations=off", "off"),
+            "forced off by mitigations=off on the kernel command line");
+  EXPECT_EQ(reason_sentence(x86, "cmdline:pti=on", "unknown"), "set by pti=on on the kernel command line");
+  EXPECT_EQ(reason_sentence(x86, "meltdown_bug", "on"), "on: the CPU has the Meltdown bug");
+  EXPECT_EQ(reason_sentence(x86, "not_affected", "off"), "off: the CPU is not affected by Meltdown");
+  EXPECT_TRUE(reason_sentence(x86, "xen_pv", "off").starts_with("off: this is a Xen PV guest"));
+  EXPECT_TRUE(reason_sentence(x86, "unknown", "on").starts_with("unknown:"));
+  EXPECT_EQ(reason_sentence(x86, "", "on"), reason_sentence(x86, "unknown", "on"));
+  EXPECT_EQ(reason_sentence(x86, "martian", "on"), "unrecognised reason 'martian'");
+  // Each architecture's own tokens.
+  EXPECT_EQ(reason_sentence(x86, "kaslr", "on"), "unrecognised reason 'kaslr'");
+  EXPECT_TRUE(reason_sentence(arm64, "kaslr", "on").starts_with("forced on by KASLR")) << reason_sentence(arm64, "kaslr", "on");
+  EXPECT_EQ(reason_sentence(arm64, "cmdline:kpti=1", "on"), "forced on by kpti=1 on the kernel command line");
+  for (const char* t : {"kaslr", "e0pd", "meltdown_bug", "not_affected", "cavium_27456", "config"})
+    EXPECT_FALSE(reason_sentence(arm64, t, "on").starts_with("unrecognised")) << t;
 }
 
 // Every pti x meltdown_bug x reason combination, from the module and
@@ -45,11 +56,12 @@ TEST(Status, EveryCombination) {
           if (!pti.empty()) kv["pti"] = pti;
           if (!bug.empty()) kv["meltdown_bug"] = bug;
           if (!reason.empty()) kv["pti_reason"] = reason;
-          const auto v = decide_status(kv, origin);
+          const auto v = decide_status(x86, kv, origin);
           const std::string what = "pti=" + pti + " bug=" + bug + " reason=" + reason;
           EXPECT_EQ(v.pti, pti.empty() ? "unknown" : pti) << what;
           EXPECT_EQ(v.meltdown_bug, bug.empty() ? "unknown" : bug) << what;
-          EXPECT_EQ(v.reason, pti_reason_sentence(reason.empty() ? "unknown" : reason)) << what;
+          EXPECT_EQ(v.reason, reason_sentence(x86, reason.empty() ? "unknown" : reason, pti.empty() ? "unknown" : pti))
+              << what;
           EXPECT_EQ(v.reason_inferred, origin == StateOrigin::kKernel) << what;
           EXPECT_FALSE(v.advice.empty()) << what;
           ASSERT_EQ(v.pcid.size(), 3u) << what;
@@ -101,48 +113,87 @@ TEST(Status, EveryCombination) {
 
 TEST(Status, PcidMeaning) {
   KeyValues kv = {{"pti", "on"}, {"pcid", "on"}, {"cr4_pcide", "on"}, {"invpcid", "off"}};
-  auto v = decide_status(kv, StateOrigin::kModule);
+  auto v = decide_status(x86, kv, StateOrigin::kModule);
   EXPECT_EQ(v.pcid[0], "PCID: available yes, enabled (CR4.PCIDE) yes, INVPCID no");
   EXPECT_TRUE(v.pcid[1].starts_with("with PCID the two CR3 writes")) << v.pcid[1];
   EXPECT_TRUE(contains(v.pcid[2], "-45.7%") && contains(v.pcid[2], "-68%") && contains(v.pcid[2], "-47.8%"));
 
   kv["cr4_pcide"] = "off";
-  v = decide_status(kv, StateOrigin::kModule);
+  v = decide_status(x86, kv, StateOrigin::kModule);
   EXPECT_TRUE(v.pcid[1].starts_with("without PCID every kernel entry and exit flushes")) << v.pcid[1];
 
   // Without the module CR4.PCIDE is not visible.
-  v = decide_status({{"pti", "on"}, {"pcid", "on"}}, StateOrigin::kKernel);
+  v = decide_status(x86, {{"pti", "on"}, {"pcid", "on"}}, StateOrigin::kKernel);
   EXPECT_EQ(v.pcid[0], "PCID: available yes, enabled (CR4.PCIDE) unknown, INVPCID unknown");
   EXPECT_TRUE(v.pcid[1].starts_with("PCID is probably enabled")) << v.pcid[1];
 
-  v = decide_status({{"pti", "off"}, {"pcid", "off"}}, StateOrigin::kKernel);
+  v = decide_status(x86, {{"pti", "off"}, {"pcid", "off"}}, StateOrigin::kKernel);
   EXPECT_TRUE(v.pcid[1].starts_with("isolation is off, so none of this is paid now")) << v.pcid[1];
 }
 
 TEST(Status, UnknownListsMissingModuleKeys) {
   KeyValues full;
-  for (const auto key : kModuleStateKeys) full[std::string(key)] = "on";
+  for (const auto key : x86.state_keys) full[std::string(key)] = "on";
   full["pti_reason"] = "meltdown_bug";
-  EXPECT_TRUE(decide_status(full, StateOrigin::kModule).unknown.empty());
+  EXPECT_TRUE(decide_status(x86, full, StateOrigin::kModule).unknown.empty());
 
   full.erase("cr4_pcide");
   full["kaslr"] = "unknown";
-  EXPECT_EQ(decide_status(full, StateOrigin::kModule).unknown, (std::vector<std::string>{"kaslr", "cr4_pcide"}));
+  EXPECT_EQ(decide_status(x86, full, StateOrigin::kModule).unknown, (std::vector<std::string>{"kaslr", "cr4_pcide"}));
 }
 
+// The reason kernel_state() infers without the module, from what a kernel
+// shows: the cpuinfo pti flag, the meltdown sysfs file, the command line.
+std::string inferred(const std::string& pti, const std::string& bug, const std::string& cmdline,
+                     const std::string& release) {
+  const std::string flags = std::string("processor : 0\nflags : fpu") + (pti == "on" ? " pti" : "") + "\n";
+  std::optional<std::string> meltdown;
+  if (bug == "on") meltdown = pti == "on" ? "Mitigation: PTI\n" : "Vulnerable\n";
+  if (bug == "off") meltdown = "Not affected\n";
+  if (pti == "unknown") meltdown.reset();
+  const auto kv = kernel_state(meltdown, pti == "unknown" ? std::nullopt : std::optional<std::string>(flags),
+                               cmdline, "x86_64", release);
+  const auto it = kv.find("pti_reason");
+  return it == kv.end() ? "(none)" : it->second;
+}
+
+// pti_check_boottime_disable() (arch/x86/mm/pti.c): 6.1 reads the last
+// pti= itself, pti=auto skips nopti and mitigations=off; from 6.8 pti= and
+// nopti are early_params (the last valid one wins, up to "--") and
+// mitigations=off overrides them all.
 TEST(Status, InferReasonFromCmdline) {
-  EXPECT_EQ(infer_pti_reason("on", "off", "root=/dev/sda pti=on"), "cmdline:pti=on");
-  EXPECT_EQ(infer_pti_reason("on", "on", "root=/dev/sda"), "meltdown_bug");
-  EXPECT_EQ(infer_pti_reason("on", "off", "root=/dev/sda"), "unknown");
-  EXPECT_EQ(infer_pti_reason("off", "on", "quiet pti=off"), "cmdline:pti=off");
-  EXPECT_EQ(infer_pti_reason("off", "on", "quiet nopti"), "cmdline:nopti");
-  EXPECT_EQ(infer_pti_reason("off", "on", "pti=on nopti"), "cmdline:nopti");  // the last one wins
-  EXPECT_EQ(infer_pti_reason("off", "on", "mitigations=off"), "cmdline:mitigations=off");
-  EXPECT_EQ(infer_pti_reason("off", "off", "mitigations=auto,nosmt"), "not_affected");
-  EXPECT_EQ(infer_pti_reason("off", "unknown", "quiet"), "unknown");
-  // After "--" the arguments are init's.
-  EXPECT_EQ(infer_pti_reason("off", "off", "quiet -- pti=off"), "not_affected");
-  EXPECT_EQ(infer_pti_reason("unknown", "on", "pti=on"), "unknown");
+  for (const char* k : {"6.1.0-57-amd64", "6.12.117+deb12-amd64"}) {
+    const std::string release = k;
+    SCOPED_TRACE(release);
+    EXPECT_EQ(inferred("on", "off", "root=/dev/sda pti=on", release), "cmdline:pti=on");
+    EXPECT_EQ(inferred("on", "on", "root=/dev/sda", release), "meltdown_bug");
+    EXPECT_EQ(inferred("on", "off", "root=/dev/sda", release), "unknown");
+    EXPECT_EQ(inferred("off", "on", "quiet pti=off", release), "cmdline:pti=off");
+    EXPECT_EQ(inferred("off", "on", "quiet nopti", release), "cmdline:nopti");
+    EXPECT_EQ(inferred("off", "on", "mitigations=off", release), "cmdline:mitigations=off");
+    EXPECT_EQ(inferred("off", "off", "mitigations=auto,nosmt", release), "not_affected");
+    EXPECT_EQ(inferred("off", "on", "mitigations=off mitigations=auto", release), "unknown");
+    EXPECT_EQ(inferred("off", "on", "mitigations=off mitigations=bogus", release), "cmdline:mitigations=off");
+    EXPECT_EQ(inferred("on", "on", "nopti pti=auto", release), "meltdown_bug");
+    EXPECT_EQ(inferred("off", "on", "pti=bogus nopti", release), "cmdline:nopti");
+    EXPECT_EQ(inferred("unknown", "on", "pti=on", release), "(none)");
+  }
+  // Where the two kernels differ.
+  EXPECT_EQ(inferred("on", "on", "pti=on nopti", "6.1.0-57-amd64"), "cmdline:pti=on");
+  EXPECT_EQ(inferred("off", "on", "pti=on nopti", "6.1.0-57-amd64"), "unknown");
+  EXPECT_EQ(inferred("off", "on", "pti=on nopti", "6.12.117+deb12-amd64"), "cmdline:nopti");
+  EXPECT_EQ(inferred("on", "on", "pti=auto mitigations=off", "6.1.0-57-amd64"), "meltdown_bug");
+  EXPECT_EQ(inferred("off", "on", "pti=auto mitigations=off", "6.12.117+deb12-amd64"), "cmdline:mitigations=off");
+  EXPECT_EQ(inferred("on", "off", "pti=on mitigations=off", "6.1.0-57-amd64"), "cmdline:pti=on");
+  EXPECT_EQ(inferred("off", "off", "pti=on mitigations=off", "6.12.117+deb12-amd64"), "cmdline:mitigations=off");
+  // A bad last pti= counts as none on 6.1, is refused (the earlier one stands) on 6.12.
+  EXPECT_EQ(inferred("on", "on", "pti=off pti=bogus", "6.1.0-57-amd64"), "meltdown_bug");
+  EXPECT_EQ(inferred("off", "on", "pti=off pti=bogus", "6.12.117+deb12-amd64"), "cmdline:pti=off");
+  // After "--" the arguments are init's, but 6.1's own scan reads them too.
+  EXPECT_EQ(inferred("off", "off", "quiet -- pti=off", "6.12.117+deb12-amd64"), "not_affected");
+  EXPECT_EQ(inferred("off", "off", "quiet -- pti=off", "6.1.0-57-amd64"), "cmdline:pti=off");
+  // An unparsable release: the newer kernels' rules.
+  EXPECT_EQ(inferred("off", "on", "pti=on nopti", "k"), "cmdline:nopti");
 }
 
 const char* const kCpuinfo =
@@ -221,7 +272,7 @@ KeyValues arm64_state(const std::string& kpti, const std::string& reason, const 
 
 TEST(StatusArm64, KptiAndE0pdVerdicts) {
   // kpti-kaslr: safe from Meltdown, but KASLR is what pays.
-  auto v = decide_status(arm64_state("on", "kaslr", "off", "off"), StateOrigin::kModule);
+  auto v = decide_status(arm64, arm64_state("on", "kaslr", "off", "off"), StateOrigin::kModule);
   EXPECT_EQ(v.isolation, "KPTI");
   EXPECT_EQ(v.pti, "on");
   EXPECT_TRUE(v.reason.starts_with("forced on by KASLR")) << v.reason;
@@ -232,25 +283,25 @@ TEST(StatusArm64, KptiAndE0pdVerdicts) {
   EXPECT_TRUE(v.unknown.empty()) << v.unknown.front();
 
   // e0pd: nothing to do.
-  v = decide_status(arm64_state("off", "e0pd", "on", "off"), StateOrigin::kModule);
+  v = decide_status(arm64, arm64_state("off", "e0pd", "on", "off"), StateOrigin::kModule);
   EXPECT_TRUE(v.reason.starts_with("off: KASLR would force it, but E0PD")) << v.reason;
   EXPECT_TRUE(v.advice.starts_with("nothing needed: E0PD")) << v.advice;
 
   // e0pd-kpti: the command line forces what E0PD makes unnecessary.
-  v = decide_status(arm64_state("on", "cmdline:kpti=1", "on", "off"), StateOrigin::kModule);
-  EXPECT_EQ(v.reason, "forced by kpti=1 on the kernel command line");
+  v = decide_status(arm64, arm64_state("on", "cmdline:kpti=1", "on", "off"), StateOrigin::kModule);
+  EXPECT_EQ(v.reason, "forced on by kpti=1 on the kernel command line");
   EXPECT_TRUE(contains(v.advice, "removing kpti=1") && contains(v.advice, "safe")) << v.advice;
 
   // nokpti (nokaslr on a CPU without E0PD).
-  v = decide_status(arm64_state("off", "not_affected", "off", "off"), StateOrigin::kModule);
+  v = decide_status(arm64, arm64_state("off", "not_affected", "off", "off"), StateOrigin::kModule);
   EXPECT_TRUE(contains(v.advice, "would force KPTI on")) << v.advice;
   EXPECT_EQ(v.safe_to_disable, std::optional<bool>(true));
 
   // A vulnerable CPU: never safe to turn off; a warning when off.
-  v = decide_status(arm64_state("on", "meltdown_bug", "off", "on"), StateOrigin::kModule);
+  v = decide_status(arm64, arm64_state("on", "meltdown_bug", "off", "on"), StateOrigin::kModule);
   EXPECT_EQ(v.safe_to_disable, std::optional<bool>(false));
   EXPECT_TRUE(contains(v.advice, "NOT safe")) << v.advice;
-  v = decide_status(arm64_state("off", "cmdline:kpti=0", "off", "on"), StateOrigin::kModule);
+  v = decide_status(arm64, arm64_state("off", "cmdline:kpti=0", "off", "on"), StateOrigin::kModule);
   EXPECT_TRUE(v.advice.starts_with("WARNING")) << v.advice;
 }
 
@@ -260,13 +311,25 @@ TEST(StatusArm64, KernelOnlyCannotTellKaslrKpti) {
   const auto kv = kernel_state(std::string("Not affected\n"), std::nullopt, std::string("console=ttyAMA0\n"),
                                "aarch64", "6.1.0-56-arm64");
   EXPECT_FALSE(kv.contains("kpti"));
-  const auto v = decide_status(kv, StateOrigin::kKernel);
+  const auto v = decide_status(arm64, kv, StateOrigin::kKernel);
   EXPECT_EQ(v.pti, "unknown");
   EXPECT_TRUE(contains(v.advice, "load ptilab.ko")) << v.advice;
   const auto forced = kernel_state(std::string("Mitigation: PTI\n"), std::nullopt,
                                    std::string("console=ttyAMA0 kpti=1\n"), "aarch64", "6.1.0-56-arm64");
   EXPECT_EQ(forced.at("kpti"), "on");
   EXPECT_EQ(forced.at("kpti_reason"), "cmdline:kpti=1");
+  // parse_kpti() is an early_param: a value kstrtobool() refuses changes
+  // nothing, the last valid one wins; none after "--" counts.
+  const auto reason = [](const std::string& sysfs, const std::string& cmdline) {
+    const auto kv = kernel_state(sysfs, std::nullopt, cmdline, "aarch64", "6.12.117+deb12-arm64");
+    return kv.contains("kpti_reason") ? kv.at("kpti_reason") : "(none)";
+  };
+  EXPECT_EQ(reason("Mitigation: PTI\n", "kpti=0 kpti=1"), "cmdline:kpti=1");
+  EXPECT_EQ(reason("Mitigation: PTI\n", "kpti=1 kpti=bogus"), "cmdline:kpti=1");
+  EXPECT_EQ(reason("Mitigation: PTI\n", "kpti=on"), "cmdline:kpti=on");
+  EXPECT_EQ(reason("Mitigation: PTI\n", "kpti=0"), "(none)");  // KPTI on: not what kpti=0 does
+  EXPECT_EQ(reason("Mitigation: PTI\n", "kpti=1 -- kpti=0"), "cmdline:kpti=1");
+  EXPECT_EQ(reason("Vulnerable\n", "kpti=n"), "cmdline:kpti=n");
 }
 
 }  // namespace

@@ -38,13 +38,15 @@ TEST(TableLabel, X86UsesPtiAndPcidOnlyWhenAsked) {
   EXPECT_EQ(config_label(r, true), "pti=on,pcid=off");
 }
 
-TEST(TableLabel, OtherArchesUseKptiAndE0pd) {
+TEST(TableLabel, Arm64UsesKptiAndE0pd) {
   auto r = row("BM", "n/a", "1", "0");
   r.arch = "aarch64";
   r.kpti = "on";
   r.e0pd = "off";
-  EXPECT_EQ(config_label(r, false), "kpti=on,e0pd=off");
+  EXPECT_EQ(config_label(r, false), "kpti=on");
   EXPECT_EQ(config_label(r, true), "kpti=on,e0pd=off");
+  r.arch = "riscv64";
+  EXPECT_THROW(config_label(r, true), Error);
 }
 
 TEST(TableRatio, RatioOfMeans) {
@@ -96,6 +98,8 @@ TEST(TableRender, OneGroupWithRatioAndNoise) {
   // Columns: names left-aligned, cells right-aligned ("±" is one column).
   EXPECT_EQ(render_table(rows, &notes),
             "arch=x86_64 kernel=6.1.0-56-amd64 accel=tcg\n"
+            "  pti=on   why: not recorded (no state rows: ptilab snapshot); CPU: not recorded\n"
+            "  pti=off  why: not recorded (no state rows: ptilab snapshot); CPU: not recorded\n"
             "benchmark                pti=on          pti=off  on/off\n"
             "BM_Syscall_Null  187.0 ns ±1.1%   100.0 ns ±1.0%  1.87x\n"
             "BM_Syscall_Mix   520.0 ns ±1.9%  500.0 ns ±10.0%  1.04x (within noise)\n");
@@ -125,12 +129,39 @@ TEST(TableRender, GroupsByKernelAndMarksMissingCells) {
   const std::string out = render_table(rows, nullptr);
   EXPECT_EQ(out,
             "arch=x86_64 kernel=6.1.0-56-amd64 accel=tcg\n"
+            "  pti=on   why: not recorded (no state rows: ptilab snapshot); CPU: not recorded\n"
+            "  pti=off  why: not recorded (no state rows: ptilab snapshot); CPU: not recorded\n"
             "benchmark          pti=on         pti=off  on/off\n"
             "BM         200.0 ns ±0.5%  100.0 ns ±1.0%  2.00x\n"
             "\n"
             "arch=x86_64 kernel=6.12.0-1-amd64 accel=tcg\n"
+            "  pti=on  why: not recorded (no state rows: ptilab snapshot); CPU: not recorded\n"
             "benchmark          pti=on\n"
             "BM         220.0 ns ±0.5%\n");
+}
+
+// The state and cpu rows (ptilab snapshot) say why and on what.
+TEST(TableRender, ReasonAndCpuPerConfiguration) {
+  std::vector<ResultRow> rows = {row("BM", "on", "200", "1"), row("BM", "off", "100", "1")};
+  auto fact = [](const std::string& benchmark, const std::string& metric, const std::string& pti) {
+    auto r = row("BM", pti, "1", "");
+    r.benchmark = benchmark;
+    r.metric = metric;
+    r.unit = "info";
+    return r;
+  };
+  rows.push_back(fact("state", "pti_reason=cmdline:pti=on", "on"));
+  rows.push_back(fact("state", "pti_reason=not_affected", "off"));
+  rows.push_back(fact("cpu", "model=QEMU TCG CPU version 2.5+", "on"));
+  rows.push_back(fact("cpu", "qemu_cpu=max", "on"));
+  const std::string out = render_table(rows, nullptr);
+  EXPECT_NE(out.find("  pti=on   why: forced on by pti=on on the kernel command line (cmdline:pti=on); CPU: QEMU TCG "
+                     "CPU version 2.5+ (QEMU -cpu max)\n"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("  pti=off  why: off: the CPU is not affected by Meltdown (not_affected); CPU: not recorded\n"),
+            std::string::npos)
+      << out;
 }
 
 TEST(TableRender, LatestRepeatWinsWithANote) {

@@ -7,7 +7,11 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 
+#include <signal.h>
+
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -67,6 +71,7 @@ inline std::string slurp(const std::filesystem::path& p) {
 // What a run of the real ptilab binary (PTILAB_BINARY, set by CMake) did.
 struct Outcome {
   int status = -1;  // exit status, -1 if killed
+  int signal = 0;   // the signal that killed it, 0 if it exited
   std::string out;
   std::string err;
 };
@@ -75,8 +80,16 @@ struct Outcome {
 // env: NAME=VALUE entries that replace or add to this process's
 // environment. merge_output: stderr goes where stdout goes (o.out, in the
 // order written; o.err stays empty).
+// signal_after: {signal, seconds}: send the signal that long after the
+// start (0: none).
+struct SignalAfter {
+  int sig = 0;
+  double seconds = 0;
+};
+
 inline Outcome run_program(const std::string& program, const std::vector<std::string>& args,
-                           const std::vector<std::string>& env = {}, bool merge_output = false) {
+                           const std::vector<std::string>& env = {}, bool merge_output = false,
+                           SignalAfter signal_after = {}) {
   TempDir io;
   const auto out_path = io / "stdout";
   const auto err_path = io / "stderr";
@@ -114,8 +127,21 @@ inline Outcome run_program(const std::string& program, const std::vector<std::st
     return o;
   }
   int wstatus = 0;
-  waitpid(pid, &wstatus, 0);
+  if (signal_after.sig) {
+    const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(signal_after.seconds);
+    while (waitpid(pid, &wstatus, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() >= end) {
+        kill(pid, signal_after.sig);
+        waitpid(pid, &wstatus, 0);
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  } else {
+    waitpid(pid, &wstatus, 0);
+  }
   o.status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1;
+  o.signal = WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0;
   o.out = slurp(out_path);
   if (!merge_output) o.err = slurp(err_path);
   return o;

@@ -60,7 +60,7 @@ TEST(TraceCli, CostFromAFileWithoutAPairSaysWhatIsMissing) {
   const auto o = run_ptilab({"trace", "-d", "1", "--estimate", "--cost-from", csv.string()});
   EXPECT_EQ(o.status, 1);
   EXPECT_EQ(lines(o.err), 1u) << o.err;
-  EXPECT_NE(o.err.find("no pti=off"), std::string::npos) << o.err;
+  EXPECT_NE(o.err.find("none off"), std::string::npos) << o.err;
 }
 
 TEST(TraceCli, NoSuchProcess) {

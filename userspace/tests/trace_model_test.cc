@@ -20,6 +20,7 @@ CounterArray counters(std::initializer_list<std::pair<int, std::uint64_t>> value
 
 ResultRow bench_row(std::string benchmark, std::string pti, double ns) {
   ResultRow r;
+  r.arch = "x86_64";
   r.benchmark = std::move(benchmark);
   r.pti = std::move(pti);
   r.metric = std::string(kMetricMean);
@@ -77,8 +78,8 @@ TEST(TraceModel, DerivedEntriesAndCr3Writes) {
   EXPECT_FALSE(isolation_assumed_on("off", "n/a"));
   EXPECT_FALSE(isolation_assumed_on("n/a", "off"));
   EXPECT_TRUE(isolation_assumed_on("unknown", "unknown"));
-  EXPECT_NE(cr3_formula(true, false).find("2 x kernel entries"), std::string::npos);
-  EXPECT_NE(cr3_formula(true, true).find("TTBR"), std::string::npos);
+  EXPECT_NE(cr3_formula(true, x86_profile()).find("2 x kernel entries"), std::string::npos);
+  EXPECT_NE(cr3_formula(true, arm64_profile()).find("TTBR"), std::string::npos);
 }
 
 TEST(TraceModel, CostFromAPtiPair) {
@@ -110,7 +111,7 @@ TEST(TraceModel, CostFromAPtiPair) {
     cost_from_results({rows[0]}, "r.csv");
     FAIL() << "no pti=off row";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("no pti=off"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("none off"), std::string::npos) << e.what();
   }
 }
 
@@ -139,7 +140,7 @@ TEST(TraceModel, CsvRowsHaveCountsAndRates) {
   a.total = counters({{PTL_SYSCALLS, 100}, {PTL_MM_SWITCHES, 2}});
   b.total = counters({{PTL_SYSCALLS, 300}, {PTL_MM_SWITCHES, 2}});
   CounterSet avail{};
-  avail[PTL_SYSCALLS] = avail[PTL_MM_SWITCHES] = true;
+  avail[PTL_SYSCALLS] = avail[PTL_MM_SWITCHES] = avail[PTL_PF_USER] = avail[PTL_INTR_IN_TASK] = true;
   const auto rows = trace_rows(run, {a, b}, avail, true, {{42, "app", {5, 0, 0, 0, 1, 1}}}, 2);
   auto find = [&](std::string_view bench, std::string_view metric) -> const ResultRow* {
     for (const auto& r : rows)
@@ -156,16 +157,24 @@ TEST(TraceModel, CsvRowsHaveCountsAndRates) {
   EXPECT_EQ(rate->repetitions, "2");
   EXPECT_NEAR(*parse_number(rate->stddev), 141.421356, 1e-3);
   EXPECT_EQ(find("trace", "cr3_writes_per_s_derived")->value, format_number((2 * 400 + 4) / 2.0));
-  EXPECT_FALSE(find("trace", "tlb_flushes_per_s"));  // not available: no row
+  // Not counted: a row that says so, never a 0.
+  for (const char* m : {"tlb_flushes", "tlb_flushes_per_s", "timer_irqs"}) {
+    ASSERT_TRUE(find("trace", m)) << m;
+    EXPECT_EQ(find("trace", m)->value, "") << m;
+    EXPECT_EQ(find("trace", m)->unit, "not_supported") << m;
+  }
   ASSERT_TRUE(find("trace:app:42", "mm_switches"));
   EXPECT_EQ(find("trace:app:42", "syscalls")->value, "5");
+  ASSERT_TRUE(find("trace:app:42", "tlb_flushes"));
+  EXPECT_EQ(find("trace:app:42", "tlb_flushes")->unit, "not_supported");
+  EXPECT_EQ(find("trace:app:42", "tlb_flushes")->value, "");
   for (const auto& r : rows) EXPECT_EQ(r.run_id, "r");
 }
 
 TEST(TraceModel, TableRowsAreRates) {
   const auto c = counters({{PTL_SYSCALLS, 500}, {PTL_MM_SWITCHES, 10}});
   CounterSet avail{};
-  avail[PTL_SYSCALLS] = avail[PTL_MM_SWITCHES] = true;
+  avail[PTL_SYSCALLS] = avail[PTL_MM_SWITCHES] = avail[PTL_PF_USER] = avail[PTL_INTR_IN_TASK] = true;
   const std::string header = table_header(avail);
   EXPECT_NE(header.find("syscall"), std::string::npos);
   EXPECT_EQ(header.find("tlb_sw"), std::string::npos);
@@ -174,6 +183,78 @@ TEST(TraceModel, TableRowsAreRates) {
   EXPECT_NE(row.find(" 1000 "), std::string::npos) << row;
   EXPECT_NE(row.find(" 20 "), std::string::npos) << row;
   EXPECT_NE(row.find(" 2020\n"), std::string::npos) << row;
+}
+
+// A kernel where a term of the derived numbers was not counted (arm64
+// without its page-fault events, say): the derived rows are not_supported,
+// not a sum that leaves the term out, and every output says so.
+TEST(TraceModel, MissingTermsAreNotDerived) {
+  CounterSet avail = all_counters();
+  avail[PTL_PF_USER] = false;
+  avail[PTL_TLB_FLUSHES] = avail[PTL_TLB_REASON0] = false;
+  CounterReasons why;
+  why[PTL_PF_USER] = "perf_event_open page-faults:u on CPU 0: Permission denied";
+  why[PTL_TLB_FLUSHES] = why[PTL_TLB_REASON0] = "nothing counts it on this architecture";
+  const auto c = counters({{PTL_SYSCALLS, 100}, {PTL_PF_USER, 7}, {PTL_INTR_IN_TASK, 3}, {PTL_MM_SWITCHES, 10}});
+
+  const Derived on = derive(c, true, avail);
+  EXPECT_FALSE(on.entries_counted);
+  EXPECT_FALSE(on.cr3_counted);
+  EXPECT_DOUBLE_EQ(on.kernel_entries, 0) << "no partial sum";
+  const Derived off = derive(c, false, avail);
+  EXPECT_FALSE(off.entries_counted);
+  EXPECT_TRUE(off.cr3_counted) << "isolation off: CR3 writes are the mm switches alone";
+  EXPECT_DOUBLE_EQ(off.cr3_writes, 10);
+  EXPECT_EQ(missing_terms(entry_terms(), avail), std::vector<int>{PTL_PF_USER});
+  EXPECT_TRUE(missing_terms(cr3_terms(false), avail).empty());
+
+  RunInfo run;
+  TraceInterval iv;
+  iv.seconds = 1;
+  iv.total = c;
+  const auto rows = trace_rows(run, {iv}, avail, true, {{42, "app", {5, 1, 7, 0, 1, 1}}}, 1);
+  auto find = [&](std::string_view bench, std::string_view metric) -> const ResultRow* {
+    for (const auto& r : rows)
+      if (r.benchmark == bench && r.metric == metric) return &r;
+    return nullptr;
+  };
+  for (const char* m : {"page_faults_user", "page_faults_user_per_s", "kernel_entries_derived",
+                        "kernel_entries_per_s_derived", "cr3_writes_derived", "cr3_writes_per_s_derived"}) {
+    ASSERT_TRUE(find("trace", m)) << m;
+    EXPECT_EQ(find("trace", m)->unit, "not_supported") << m;
+    EXPECT_EQ(find("trace", m)->value, "") << m;
+  }
+  EXPECT_EQ(find("trace", "syscalls")->value, "100");
+  EXPECT_EQ(find("trace:app:42", "page_faults_user")->unit, "not_supported");
+  EXPECT_EQ(find("trace:app:42", "syscalls")->value, "5");
+  // Isolation off: the CR3 writes are still derived.
+  const auto off_rows = trace_rows(run, {iv}, avail, false, {}, 1);
+  bool cr3 = false;
+  for (const auto& r : off_rows)
+    if (r.metric == "cr3_writes_derived") cr3 = r.value == "10" && r.unit == "count";
+  EXPECT_TRUE(cr3);
+
+  const std::string totals =
+      format_totals(c, 1, avail, why, true, false, arm64_profile(), {{42, "app", {5, 1, 7, 0, 1, 1}}}, "all processes");
+  EXPECT_NE(totals.find("page faults from user mode"), std::string::npos) << totals;
+  EXPECT_NE(totals.find("not countable on this kernel: perf_event_open page-faults:u"), std::string::npos) << totals;
+  EXPECT_NE(totals.find("not derived: page_faults_user not countable"), std::string::npos) << totals;
+  EXPECT_EQ(totals.find(" 103 "), std::string::npos) << "no partial sum of entries\n" << totals;
+
+  const auto notes = coverage_notes(avail, why, true, [](std::string_view s) { return "trace:" + std::string(s); });
+  ASSERT_EQ(notes.size(), 4u);
+  EXPECT_EQ(notes[0], "not countable on this kernel: trace:page_faults_user (" + why[PTL_PF_USER] + ")");
+  EXPECT_EQ(notes[1], "not countable on this kernel: trace:tlb_flushes, trace:tlb_flush_task_switch (" +
+                          why[PTL_TLB_FLUSHES] + ")");
+  EXPECT_EQ(notes[2], "trace:kernel_entries_derived not derived: its term page_faults_user was not counted");
+  EXPECT_EQ(notes[3], "trace:cr3_writes_derived not derived: its term page_faults_user was not counted");
+  EXPECT_TRUE(coverage_notes(all_counters(), {}, true, [](std::string_view s) { return std::string(s); }).empty());
+
+  const std::string row = table_row(1, "all", c, 1, avail, true);
+  EXPECT_NE(row.find("n/a"), std::string::npos) << row;
+  const std::string legend = table_legend(arm64_profile(), avail);
+  EXPECT_NE(legend.find("left out: pf_user tlb_sw"), std::string::npos) << legend;
+  EXPECT_NE(legend.find("entries* (and cr3* with isolation on) n/a: page_faults_user"), std::string::npos) << legend;
 }
 
 TEST(TraceArgs, Parses) {
@@ -249,6 +330,37 @@ TEST(BenchTrace, DeltasAndDerivedCountsPerLoop) {
   const auto off = trace_deltas(from, to, available, false);
   EXPECT_EQ(value(off, "trace:cr3_writes_derived_per_op"), 200);
   EXPECT_EQ(off.back().first, "trace:cr3_writes_derived_per_op");
+  // ... and named for a not_supported row instead.
+  EXPECT_EQ(trace_unsupported(available, true), std::vector<std::string>{"trace:tlb_flushes_per_op"});
+  EXPECT_TRUE(trace_unsupported(all_counters(), true).empty());
+}
+
+// A term of the derived numbers not counted: they are not reported (the
+// caller's not_supported rows), never a sum without the term.
+TEST(BenchTrace, MissingTermsLeaveTheDerivedCountsOut) {
+  CounterArray from{}, to{};
+  to[PTL_SYSCALLS] = 400;
+  to[PTL_MM_SWITCHES] = 200;
+  CounterSet available = all_counters();
+  available[PTL_PF_USER] = false;
+  const auto names = [](const std::vector<std::pair<std::string, double>>& d) {
+    std::vector<std::string> n;
+    for (const auto& [name, _] : d) n.push_back(name);
+    return n;
+  };
+  const auto on = names(trace_deltas(from, to, available, true));
+  EXPECT_EQ(std::count(on.begin(), on.end(), "trace:kernel_entries_derived_per_op"), 0);
+  EXPECT_EQ(std::count(on.begin(), on.end(), "trace:cr3_writes_derived_per_op"), 0);
+  EXPECT_EQ(std::count(on.begin(), on.end(), "trace:page_faults_user_per_op"), 0);
+  EXPECT_EQ(trace_unsupported(available, true),
+            (std::vector<std::string>{"trace:page_faults_user_per_op", "trace:kernel_entries_derived_per_op",
+                                      "trace:cr3_writes_derived_per_op"}));
+  // Isolation off: the CR3 writes are the mm switches, still derived.
+  const auto off = trace_deltas(from, to, available, false);
+  EXPECT_EQ(off.back().first, "trace:cr3_writes_derived_per_op");
+  EXPECT_EQ(off.back().second, 200);
+  EXPECT_EQ(trace_unsupported(available, false),
+            (std::vector<std::string>{"trace:page_faults_user_per_op", "trace:kernel_entries_derived_per_op"}));
 }
 
 }  // namespace
