@@ -4,10 +4,10 @@
  * primitives cost, and what user mode can still see of the kernel.
  *
  * Everything lives in one debugfs directory, /sys/kernel/debug/ptilab/.
- * This file is the thin front end: it owns the directory, parses what
- * users write (strictly: anything unexpected is -EINVAL and changes
- * nothing), and calls the mechanisms in state.c, probe.c, hooks.c and
- * ptaudit.c.
+ * This file is the thin front end: it owns the directory, hands what
+ * users write to parse.c (strictly: anything unexpected is -EINVAL and
+ * changes nothing), and calls the mechanisms in state.c, probe.c, hooks.c
+ * and ptaudit.c.
  */
 #define pr_fmt(fmt)	"ptilab: " fmt
 
@@ -49,61 +49,22 @@ static const struct file_operations __name ## _fops = {		\
 	.release	= single_release,				\
 }
 
-/* ---- input parsing -------------------------------------------------- */
-
-#define PTILAB_MAX_WRITE	128
-
-/* Copy a write into a NUL-terminated, trimmed kernel buffer. */
-static char *ptilab_get_input(const char __user *ubuf, size_t len)
-{
-	char *buf, *s;
-
-	if (len == 0 || len > PTILAB_MAX_WRITE)
-		return ERR_PTR(-EINVAL);
-	buf = memdup_user_nul(ubuf, len);
-	if (IS_ERR(buf))
-		return buf;
-	s = strim(buf);
-	memmove(buf, s, strlen(s) + 1);
-	return buf;
-}
-
-struct ptilab_arg {
-	const char *key;
-	unsigned int max;
-	unsigned int val;
-	bool seen;
-};
+/* ---- input ----------------------------------------------------------- */
 
 /*
- * Parse whitespace-separated key=value tokens into args.  Every token
- * must name a known key, at most once, with a decimal value in range.
+ * A write, whole and NUL-terminated, for parse.c.  Each write is one
+ * whole command, so one at an offset cannot be: pwrite() already gets
+ * -ESPIPE (seq_open() clears FMODE_PWRITE), and write() after lseek() now
+ * gets the same instead of being obeyed as if it were at offset 0.
  */
-static int ptilab_parse_args(char *s, struct ptilab_arg *args, size_t n)
+static char *ptilab_get_input(const char __user *ubuf, size_t len,
+			      const loff_t *ppos)
 {
-	char *tok;
-	size_t i;
-
-	while ((tok = strsep(&s, " \t\n")) != NULL) {
-		char *eq;
-
-		if (!*tok)
-			continue;
-		eq = strchr(tok, '=');
-		if (!eq)
-			return -EINVAL;
-		*eq = '\0';
-		for (i = 0; i < n; i++)
-			if (!strcmp(tok, args[i].key))
-				break;
-		if (i == n || args[i].seen)
-			return -EINVAL;
-		if (kstrtouint(eq + 1, 10, &args[i].val) ||
-		    args[i].val > args[i].max)
-			return -EINVAL;
-		args[i].seen = true;
-	}
-	return 0;
+	if (*ppos)
+		return ERR_PTR(-ESPIPE);
+	if (len == 0 || len > PTILAB_MAX_WRITE)
+		return ERR_PTR(-EINVAL);
+	return memdup_user_nul(ubuf, len);
 }
 
 /* ---- state ------------------------------------------------------------ */
@@ -136,35 +97,32 @@ static int probe_show(struct seq_file *m, void *v)
 	return 0;
 }
 
+static int probe_lookup(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ptilab_arch_nr_primitives; i++)
+		if (!strcmp(name, ptilab_arch_primitives[i].name))
+			return i;
+	return -1;
+}
+
 /* "<primitive> [iterations=N]" */
 static ssize_t probe_write(struct file *file, const char __user *ubuf,
 			   size_t len, loff_t *ppos)
 {
-	struct ptilab_arg args[] = {
-		{ .key = "iterations", .max = PTILAB_PROBE_MAX_ITERS },
-	};
-	const struct ptilab_primitive *p = NULL;
-	char *buf, *s, *name;
-	size_t i;
+	struct ptilab_probe_cmd cmd;
+	char *buf;
 	int ret;
 
-	buf = ptilab_get_input(ubuf, len);
+	buf = ptilab_get_input(ubuf, len, ppos);
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
-	s = buf;
-	name = strsep(&s, " \t");
-	for (i = 0; i < ptilab_arch_nr_primitives; i++)
-		if (!strcmp(name, ptilab_arch_primitives[i].name))
-			p = &ptilab_arch_primitives[i];
-	ret = -EINVAL;
-	if (!p || ptilab_parse_args(s, args, ARRAY_SIZE(args)))
-		goto out;
-	if (args[0].seen && args[0].val == 0)
-		goto out;
-	ret = ptilab_probe_run(p, args[0].seen ? args[0].val :
-			       PTILAB_PROBE_DEFAULT_ITERS);
-out:
+	ret = ptilab_parse_probe(buf, len, probe_lookup, &cmd);
 	kfree(buf);
+	if (!ret)
+		ret = ptilab_probe_run(&ptilab_arch_primitives[cmd.primitive],
+				       cmd.iterations);
 	return ret ? ret : len;
 }
 PTILAB_SHOW_STORE_ATTRIBUTE(probe);
@@ -172,31 +130,21 @@ PTILAB_SHOW_STORE_ATTRIBUTE(probe);
 /* ---- hooks ------------------------------------------------------------ */
 
 static ssize_t hook_write(enum ptilab_hook_id id, const char __user *ubuf,
-			  size_t len)
+			  size_t len, loff_t *ppos)
 {
-	struct ptilab_arg args[] = {
-		{ .key = "pid", .max = INT_MAX },
-		{ .key = "writes", .max = PTILAB_HOOK_MAX_WRITES },
-	};
-	size_t nargs = id == PTILAB_HOOK_EXTRA_CR3 ? 2 : 1;
+	struct ptilab_hook_cmd cmd;
 	char *buf;
 	int ret;
 
 	if (!allow_hooks)
 		return -EPERM;
-	buf = ptilab_get_input(ubuf, len);
+	buf = ptilab_get_input(ubuf, len, ppos);
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
-	ret = ptilab_parse_args(buf, args, nargs);
+	ret = ptilab_parse_hook(buf, len, id == PTILAB_HOOK_EXTRA_CR3, &cmd);
 	kfree(buf);
-	if (ret || !args[0].seen)
-		return -EINVAL;
-	/* Installing needs every argument; pid=0 removes and needs none. */
-	if (args[0].val && nargs == 2 && !args[1].seen)
-		return -EINVAL;
-	if (!args[0].val && nargs == 2 && args[1].seen)
-		return -EINVAL;
-	ret = ptilab_hook_set(id, args[0].val, args[1].val);
+	if (!ret)
+		ret = ptilab_hook_set(id, cmd.pid, cmd.writes);
 	return ret ? ret : len;
 }
 
@@ -210,7 +158,7 @@ static int hook_extra_cr3_show(struct seq_file *m, void *v)
 static ssize_t hook_extra_cr3_write(struct file *file, const char __user *ubuf,
 				    size_t len, loff_t *ppos)
 {
-	return hook_write(PTILAB_HOOK_EXTRA_CR3, ubuf, len);
+	return hook_write(PTILAB_HOOK_EXTRA_CR3, ubuf, len, ppos);
 }
 PTILAB_SHOW_STORE_ATTRIBUTE(hook_extra_cr3);
 
@@ -224,7 +172,7 @@ static int hook_flush_show(struct seq_file *m, void *v)
 static ssize_t hook_flush_write(struct file *file, const char __user *ubuf,
 				size_t len, loff_t *ppos)
 {
-	return hook_write(PTILAB_HOOK_FLUSH, ubuf, len);
+	return hook_write(PTILAB_HOOK_FLUSH, ubuf, len, ppos);
 }
 PTILAB_SHOW_STORE_ATTRIBUTE(hook_flush);
 

@@ -6,11 +6,14 @@
 #include <linux/seq_file.h>
 #include <linux/types.h>
 
+#include "parse.h"
+
 /*
- * The front end (main.c) owns the debugfs directory and parses what users
- * write; the mechanisms (probe.c, hooks.c, ptwalk.c) are generic; every
- * architecture supplies the primitives they run on in its own file
- * (state_x86.c, probe_x86.c, ...), so no #ifdef lives inside the logic.
+ * The front end (main.c) owns the debugfs directory and hands what users
+ * write to the parser (parse.c, parse.h); the mechanisms (probe.c,
+ * hooks.c, ptwalk.c) are generic; every architecture supplies the
+ * primitives they run on in its own file (state_x86.c, probe_x86.c, ...),
+ * so no #ifdef lives inside the logic.
  */
 
 /* ---- state: key/value pairs, printed as text or JSON --------------- */
@@ -41,7 +44,8 @@ void ptilab_arch_state(struct ptilab_kv *kv);
 
 /*
  * Read the kernel command line (saved_command_line is not exported) into
- * buf; returns its length or a negative errno.
+ * buf, from proc/cmdline under init's root, whoever the reader is and
+ * whatever its root; returns its length or a negative errno.
  */
 int ptilab_read_cmdline(char *buf, size_t size);
 
@@ -93,9 +97,6 @@ u64 ptilab_arch_cycles(void);
 unsigned long ptilab_arch_cycles_khz(void);
 const char *ptilab_arch_cycles_name(void);
 
-#define PTILAB_PROBE_DEFAULT_ITERS	10000U
-#define PTILAB_PROBE_MAX_ITERS		200000U
-
 int ptilab_probe_run(const struct ptilab_primitive *p, unsigned int iters);
 void ptilab_probe_show(struct seq_file *m);
 
@@ -106,8 +107,6 @@ enum ptilab_hook_id {
 	PTILAB_HOOK_FLUSH,
 	PTILAB_NR_HOOKS,
 };
-
-#define PTILAB_HOOK_MAX_WRITES	16U
 
 int ptilab_hook_set(enum ptilab_hook_id id, pid_t nr, unsigned int arg);
 void ptilab_hook_show(struct seq_file *m, enum ptilab_hook_id id);

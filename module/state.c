@@ -8,7 +8,11 @@
 
 #include <linux/cpumask.h>
 #include <linux/fs.h>
+#include <linux/fs_struct.h>
 #include <linux/kernel.h>
+#include <linux/magic.h>
+#include <linux/path.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/utsname.h>
@@ -71,15 +75,34 @@ void ptilab_kv_u64(struct ptilab_kv *kv, const char *key, u64 val)
 	seq_printf(kv->m, kv->json ? "%llu" : "%llu\n", val);
 }
 
+/*
+ * /proc/cmdline as the kernel's own init sees it, whoever reads the state:
+ * opened by name from the reader's root, a chroot with a file of its own
+ * at proc/cmdline would decide pti_reason.  init_task's fs_struct is the
+ * one init shares from boot (rest_init() starts it with CLONE_FS), as
+ * every kernel thread does, so its root is init's.  Without a procfs at
+ * proc/ there (the file must be procfs's own, not whatever else lies at
+ * that path) the reasons are unknown and the kernel log says why, once.
+ */
 int ptilab_read_cmdline(char *buf, size_t size)
 {
+	struct path root;
 	struct file *f;
 	loff_t pos = 0;
 	ssize_t n;
 
-	f = filp_open("/proc/cmdline", O_RDONLY, 0);
-	if (IS_ERR(f))
+	get_fs_root(init_task.fs, &root);
+	f = file_open_root(&root, "proc/cmdline", O_RDONLY, 0);
+	path_put(&root);
+	if (!IS_ERR(f) && file_inode(f)->i_sb->s_magic != PROC_SUPER_MAGIC) {
+		filp_close(f, NULL);
+		f = ERR_PTR(-ENOENT);
+	}
+	if (IS_ERR(f)) {
+		pr_warn_once("no procfs cmdline under init's root (%ld): command-line reasons are unknown\n",
+			     PTR_ERR(f));
 		return PTR_ERR(f);
+	}
 	n = kernel_read(f, buf, size - 1, &pos);
 	filp_close(f, NULL);
 	if (n < 0)

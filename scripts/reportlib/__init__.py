@@ -14,3 +14,27 @@ browser  headless Chromium: screenshot, rendered DOM, console errors
 
 class ReportError(Exception):
     """A runtime failure: scripts/report prints one line and exits 1."""
+
+
+def write_atomic(path, data):
+    """Writes data (str or bytes) to path so that readers see the old file
+    or the whole new one: a temporary file beside it, synced, renamed over
+    it. On any failure (a full disk, an interrupt) the temporary file is
+    removed and the old file stays."""
+    import os
+    import tempfile
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".tmp-", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data.encode("utf-8") if isinstance(data, str) else data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

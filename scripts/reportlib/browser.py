@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 import time
 
-from . import ReportError
+from . import ReportError, write_atomic
 
 # What the page is asked once it has loaded: the ids of its sections and
 # the rendered size of every plot (a plot that failed to render is 0x0).
@@ -175,10 +175,7 @@ def render(path, screenshot=None, width=1280, max_height=None, timeout=45):
                    {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False}, session=s)
             shot = b.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": False}, session=s)
             data = base64.b64decode(shot["data"])
-            tmp = screenshot + ".tmp"
-            with open(tmp, "wb") as f:
-                f.write(data)
-            os.replace(tmp, screenshot)
+            write_atomic(screenshot, data)
         # Give late console messages a moment to arrive.
         b.send("Runtime.evaluate", {"expression": "1"}, session=s)
         return probe, problems(b.events)

@@ -254,9 +254,12 @@ class Page:
         """The CPU as the cpu rows say: model, the emulated CPU, ids."""
         cpu = self.ds.cpu(c)
         parts = [e(cpu["model"])] if "model" in cpu else []
-        if "qemu_cpu" in cpu:
-            parts.append(f'<span class="note">QEMU -cpu {e(cpu["qemu_cpu"])}</span>')
-        ids = [f"{k}={v}" for k, v in cpu.items() if k not in ("model", "qemu_cpu")]
+        if "qemu_cpu" in cpu or "qemu" in cpu:
+            # The emulator's version too: emulated timings change with it.
+            qemu = " ".join(x for x in (cpu.get("qemu", ""), f"-cpu {cpu['qemu_cpu']}" if "qemu_cpu" in cpu else "")
+                            if x)
+            parts.append(f'<span class="note">QEMU {e(qemu)}</span>')
+        ids = [f"{k}={v}" for k, v in cpu.items() if k not in ("model", "qemu_cpu", "qemu")]
         if ids:
             parts.append(f"<code>{e(', '.join(ids))}</code>")
         return "<br>".join(parts) or "–"

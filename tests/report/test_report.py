@@ -534,6 +534,24 @@ class CliTest(unittest.TestCase):
         p = run_report("--out", out_dir("x"), "--baseline", VM, VM)
         self.check(p, 2, r"also a RUN_DIR")
 
+    def test_writes_are_atomic_and_leave_nothing_on_failure(self):
+        """A full disk (or an interrupt) while the page is written leaves the
+        old page and no temporary file."""
+        sys.path.insert(0, os.path.join(TOP, "scripts"))
+        import errno
+        from unittest import mock
+        import reportlib
+        d = out_dir("atomic")
+        path = os.path.join(d, "index.html")
+        reportlib.write_atomic(path, "old page")
+        for failure in (OSError(errno.ENOSPC, "No space left on device"), KeyboardInterrupt()):
+            with mock.patch("os.fsync", side_effect=failure):
+                with self.assertRaises(type(failure)):
+                    reportlib.write_atomic(path, "new page")
+            self.assertEqual(sorted(os.listdir(d)), ["index.html"])
+            with open(path) as f:
+                self.assertEqual(f.read(), "old page")
+
     def test_help_exits_0(self):
         p = subprocess.run(["/usr/bin/python3", REPORT, "--help"], capture_output=True, text=True)
         self.assertEqual(p.returncode, 0)

@@ -112,7 +112,7 @@ check_trace() {
 	if [ "$3" = yes ]; then
 		v=$(metric "$T" $pp trace:tlb_flushes_per_op)
 		check "traced $pp: TLB flushes counted ('$v' per op)" within "$v" 0 1e9
-		check "traced: every counter counted (no not_supported trace:* row: '$(echo $u)')" eq "$u" ""
+		check "traced: every counter counted (no not_supported trace:* row: '${u//$'\n'/ }')" eq "$u" ""
 	else
 		v=$(metric "$T" '*' trace:tlb_flushes_per_op unit)/$(metric "$T" '*' trace:tlb_flushes_per_op)
 		check "traced: TLB flushes are a not_supported row with no value ('$v')" eq "$v" not_supported/
@@ -150,4 +150,60 @@ check_hook_counts() {
 	f=$out/hook-flush-fired.txt
 	check "flush hook fired and did one flush per firing ($(kv "$f" flush.flushes) flushes, fired $(kv "$f" flush.fired))" \
 		awk -v n="$(kv "$f" flush.flushes)" -v f="$(kv "$f" flush.fired)" 'BEGIN { exit !(f > 0 && n == f) }'
+}
+
+# check_bad_writes: every bad write of guest/collect (bad.txt:
+# file|input|expected|result) refused with the errno expected, as the
+# shell words it, and the module's files the same afterwards.
+check_bad_writes() {
+	local file input expected result n=0
+	while IFS='|' read -r file input expected result; do
+		n=$((n + 1))
+		check "bad write '$input' > $file refused: $expected" eq "$result" "$expected"
+	done <"$out/bad.txt"
+	check "$n bad writes tried" [ "$n" -ge 50 ]
+	check "bad writes changed nothing" cmp -s "$out/bad-before.txt" "$out/bad-after.txt"
+	check "the zombie target was a zombie ($(cat "$out/zombie-state.txt"))" has "$out/zombie-state.txt" 'Z (zombie)'
+}
+
+# check_cmdline_root KEY: the state read from a chroot whose proc/cmdline
+# says the opposite gives the same KEY (pti_reason, kpti_reason): the
+# module reads the command line under init's root, not the reader's.
+check_cmdline_root() {
+	local C=$out/state-chroot.txt
+	check "the chroot's reader saw a fake command line ('$(cat "$out/fake-cmdline.txt")')" \
+		grep -qE '^pti=o(n|ff) kpti=[01]$' "$out/fake-cmdline.txt"
+	check "$1 read from a chroot with a fake proc/cmdline is the real one ($(kv "$C" "$1"))" \
+		eq "$(kv "$C" "$1")" "$(kv "$out/state.txt" "$1")"
+}
+
+# check_hooks_life: hooks follow their target's life (guest/collect 3b).
+check_hooks_life() {
+	local B=$out/life-before.txt A=$out/life-after.txt t polls
+	t=$(cat "$out/life-target.txt")
+	check "life: hook installed for a sleeping process" eq "$(cat "$out/life-install.rc")" ok
+	check "life: installed and registered before the kill" eq \
+		"$(kv "$B" flush.installed)/$(kv "$B" flush.pid)/$(kv "$B" sys_enter_probe)" "yes/$t/registered"
+	polls=$(cat "$out/life-polls.txt")
+	check "life: probe unregistered within a second of the target's exit (${polls}00 ms)" within "$polls" 0 11
+	check "life: the hook is gone, and says its target exited" eq \
+		"$(kv "$A" flush.installed)/$(kv "$A" flush.pid)/$(kv "$A" flush.target_exited)/$(kv "$A" sys_enter_probe)" \
+		"no/0/yes/unregistered"
+	check "life: the hook's counts stay readable after the exit (fired $(kv "$A" flush.fired), flushes $(kv "$A" flush.flushes))" \
+		awk -v f="$(kv "$A" flush.fired)" -v n="$(kv "$A" flush.flushes)" 'BEGIN { exit !(f > 0 && n == f) }'
+	B=$out/life-zombie-before.txt A=$out/life-zombie-after.txt
+	check "life: hook installed for a process about to exit" eq "$(cat "$out/life-zombie-install.rc")" ok
+	check "life: installed before its exit" eq "$(kv "$B" extra_cr3.installed)" yes
+	check "life: the target is a zombie now ($(cat "$out/life-zombie-state.txt"))" has "$out/life-zombie-state.txt" 'Z (zombie)'
+	check "life: a zombie target is not installed, and the probe is gone" eq \
+		"$(kv "$A" extra_cr3.installed)/$(kv "$A" extra_cr3.pid)/$(kv "$A" extra_cr3.target_exited)/$(kv "$A" sys_enter_probe)" \
+		"no/0/yes/unregistered"
+	check "pidns: hook installed for the collecting shell" eq "$(cat "$out/pidns-install.rc")" ok
+	check "pidns: a reader in a child pid namespace sees pid=not_visible, installed" eq \
+		"$(kv "$out/pidns-hooks.txt" flush.installed)/$(kv "$out/pidns-hooks.txt" flush.pid)" "yes/not_visible"
+	check "pidns: the initial namespace sees the number" grep -qE '^flush\.pid=[1-9][0-9]*$' "$out/pidns-hooks-here.txt"
+	check "pidns: a writer's pid 1 is its own (not init): hooked, shown as 1" eq \
+		"$(kv "$out/pidns-self.txt" extra_cr3.installed)/$(kv "$out/pidns-self.txt" extra_cr3.pid)" "yes/1"
+	check "pidns: and gone once it exited" eq \
+		"$(kv "$out/pidns-self-after.txt" extra_cr3.installed)/$(kv "$out/pidns-self-after.txt" sys_enter_probe)" "no/unregistered"
 }

@@ -23,25 +23,51 @@ std::string yes_no(std::string_view on_off) {
   return "unknown";
 }
 
+// The last kpti= that kstrtobool() accepts: parse_kpti() is an
+// early_param() (applied in order up to "--", a malformed value changes
+// nothing). unmap_kernel_at_el0() obeys it before KASLR, mitigations=off
+// and the Meltdown-safe list; only Cavium's erratum 27456 (ThunderX,
+// implementer 0x43) overrides it, so none is inferred there.
+struct KptiForced {
+  std::string word;  // "kpti=1"
+  bool on;
+};
+
+std::optional<KptiForced> kpti_forced(const KernelFiles& k) {
+  if (!k.cmdline) return std::nullopt;
+  if (k.cpuinfo && cpuinfo_value(*k.cpuinfo, "CPU implementer") == "0x43") return std::nullopt;
+  std::optional<KptiForced> forced;
+  for (const auto& p : early_params(*k.cmdline)) {
+    if (p.name != "kpti" || !p.value) continue;
+    if (const auto b = kernel_strtobool(*p.value)) forced = KptiForced{p.name + "=" + *p.value, *b};
+  }
+  return forced;
+}
+
 // arm64 reports KPTI as "Mitigation: PTI" too; but it says "Not affected"
-// for a CPU that is safe from Meltdown even when KASLR forces KPTI on
-// (unmap_kernel_at_el0()), and E0PD is not visible there.
+// for a CPU that is safe from Meltdown even when KASLR or kpti=1 forces
+// KPTI on (cpu_show_meltdown() looks at __meltdown_safe first), and E0PD
+// is not visible there. A kpti= on the command line settles it.
 Isolation kernel_isolation(const KernelFiles& k) {
   Isolation iso;
   iso.source = "kernel (no module state): meltdown sysfs file";
   iso.pti = iso.pcid = kNotApplicable;
   iso.kpti = k.meltdown ? pti_from_meltdown(*k.meltdown) : kUnknown;
   if (iso.kpti == kOff && k.meltdown && !k.meltdown->starts_with("Vulnerable")) {
-    iso.kpti = kUnknown;
-    iso.warnings.push_back(
-        "arm64: the meltdown sysfs file says \"Not affected\" whether or not KASLR forces KPTI on; load "
-        "ptilab.ko for the real state (kpti recorded as unknown)");
+    if (const auto f = kpti_forced(k)) {
+      iso.kpti = f->on ? kOn : kOff;
+      iso.source += " and " + f->word + " on the command line";
+    } else {
+      iso.kpti = kUnknown;
+      iso.warnings.push_back(
+          "arm64: the meltdown sysfs file says \"Not affected\" whether or not KASLR forces KPTI on; load "
+          "ptilab.ko for the real state (kpti recorded as unknown)");
+    }
   }
   return iso;
 }
 
-// Without the module only kpti= explains KPTI: parse_kpti() is an
-// early_param, the last kpti= that kstrtobool() accepts wins.
+// Without the module only kpti= explains KPTI.
 KeyValues kernel_state(const KernelFiles& k) {
   KeyValues kv;
   kv["arch"] = k.arch;
@@ -59,16 +85,8 @@ KeyValues kernel_state(const KernelFiles& k) {
   if (k.cmdline) {
     const auto words = cmdline_words(*k.cmdline);
     if (std::find(words.begin(), words.end(), "nokaslr") != words.end()) kv["kaslr"] = kOff;
-    std::optional<std::string> forced;
-    std::optional<bool> forced_on;
-    for (const auto& p : early_params(*k.cmdline)) {
-      if (p.name != "kpti" || !p.value) continue;
-      if (const auto b = kernel_strtobool(*p.value)) {
-        forced = p.name + "=" + *p.value;
-        forced_on = b;
-      }
-    }
-    if (forced && kv.contains("kpti") && (kv["kpti"] == kOn) == *forced_on) kv["kpti_reason"] = "cmdline:" + *forced;
+    const auto f = kpti_forced(k);
+    if (f && kv.contains("kpti") && (kv["kpti"] == kOn) == f->on) kv["kpti_reason"] = "cmdline:" + f->word;
   }
   return kv;
 }

@@ -140,12 +140,14 @@ probe   time the module's primitives (cr3_noflush, cr3_flush, invpcid_*,
   --json              a JSON array instead of the table
 hook    make one process's system calls pay extra: extra-cr3 adds N CR3
         writes (0..16) per syscall, flush a TLB flush. --pid PID hooks a
-        running process (until `hook remove`); -- CMD runs CMD hooked and
+        running process (until `hook remove` or its exit: the module
+        drops a hook whose process is gone); -- CMD runs CMD hooked and
         removes the hook when it exits (exit status: CMD's). Needs the
         module loaded with allow_hooks=1
 snapshot
         write the module's state with every *_reason, the CPU (cpuinfo's
-        model; arm64: MIDR decoded; $PTILAB_CPU: the emulated CPU model),
+        model; arm64: MIDR decoded; $PTILAB_CPU and $PTILAB_QEMU: the
+        emulated CPU model and QEMU's version, as scripts/vm sets them),
         and with --probes every primitive's timing, with --audit the
         page-table audit summary, as results CSV rows to FILE.csv; the run
         columns as `ptilab bench` fills them. Without the module the state

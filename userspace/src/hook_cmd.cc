@@ -24,7 +24,15 @@ void set_hook(const Debugfs& fs, HookKind kind, long pid, int writes) {
   if (err == 0) return;
   if (err == EPERM) throw Error("hooks are refused: load the module with allow_hooks=1");
   const std::string what = "hook " + hook_cli_name(kind) + ": ";
-  if (err == ESRCH) throw Error(what + "no process " + std::to_string(pid) + " (" + errno_name(err) + ")");
+  if (err == ESRCH)
+    throw Error(what + "no process " + std::to_string(pid) + ", or it is exiting (" + errno_name(err) + ")");
+  // The module's refusals (hooks.c, target_refusal()).
+  if (err == EOPNOTSUPP)
+    throw Error(what + "pid " + std::to_string(pid) + " is a kernel thread: it makes no system calls (" +
+                errno_name(err) + ")");
+  if (err == EACCES)
+    throw Error(what + "pid " + std::to_string(pid) + " is init: refused, it would carry the hook until removed (" +
+                errno_name(err) + ")");
   throw Error(what + (pid == 0 ? "cannot remove: " : "cannot install for pid " + std::to_string(pid) + ": ") +
               describe_errno(err));
 }
@@ -162,7 +170,11 @@ void print_status(const HooksReport& r, bool json) {
     for (const auto& h : r.hooks) {
       auto& o = j["hooks"][h.name];
       o["installed"] = h.installed;
-      o["pid"] = h.pid;
+      if (h.pid_visible)
+        o["pid"] = h.pid;
+      else
+        o["pid"] = nullptr;  // in a pid namespace this reader cannot see
+      o["target_exited"] = h.target_exited;
       if (h.writes) o["writes"] = *h.writes;
       o["fired"] = h.fired;
     }
@@ -174,10 +186,13 @@ void print_status(const HooksReport& r, bool json) {
   for (const auto& h : r.hooks) {
     std::cout << h.name << ": ";
     if (h.installed) {
-      std::cout << "installed for pid " << h.pid;
+      if (h.pid_visible)
+        std::cout << "installed for pid " << h.pid;
+      else
+        std::cout << "installed for a process in another pid namespace";
       if (h.writes) std::cout << ", " << *h.writes << " extra CR3 writes per syscall";
     } else {
-      std::cout << "not installed";
+      std::cout << (h.target_exited ? "not installed (removed when its process exited)" : "not installed");
     }
     std::cout << ", fired " << h.fired << " times\n";
   }

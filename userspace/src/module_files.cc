@@ -100,9 +100,16 @@ HooksReport parse_hooks(std::string_view text, std::string_view source) {
     HookInfo h;
     h.name = e.key.substr(0, e.key.size() - kInstalled.size());
     h.installed = one_of(kv, e, "yes", "no");
-    h.pid = required_int<std::int64_t>(kv, h.name + ".pid");
+    const ModuleState::Entry& pid = required(kv, h.name + ".pid");
+    if (pid.value == "not_visible") {
+      if (!h.installed) throw Error(where(kv, pid) + ": " + pid.key + "=not_visible on a hook that is not installed");
+      h.pid_visible = false;
+    } else {
+      h.pid = to_int<std::int64_t>(kv, pid);
+    }
     if (const ModuleState::Entry* w = kv.find(h.name + ".writes")) h.writes = to_int<std::uint64_t>(kv, *w);
     h.fired = required_int<std::int64_t>(kv, h.name + ".fired");
+    if (const ModuleState::Entry* x = kv.find(h.name + ".target_exited")) h.target_exited = one_of(kv, *x, "yes", "no");
     r.hooks.push_back(std::move(h));
   }
   return r;

@@ -53,9 +53,16 @@ std::optional<double> cycles_to_ns(double cycles, std::uint64_t counter_khz);
 struct HookInfo {
   std::string name;  // "extra_cr3", "flush"
   bool installed = false;
-  std::int64_t pid = 0;
+  std::int64_t pid = 0;  // 0: no target, or one this reader cannot see
   std::optional<std::uint64_t> writes;  // extra_cr3 only
   std::int64_t fired = 0;
+  // false for "pid=not_visible": installed for a process in a pid
+  // namespace the reader cannot see (pid is 0 then).
+  bool pid_visible = true;
+  // "target_exited=yes": the hook removed itself when its process exited
+  // (fired keeps that process's count until the next write). Modules
+  // before that key read as false.
+  bool target_exited = false;
 
   bool operator==(const HookInfo&) const = default;
 };

@@ -58,6 +58,7 @@ SnapshotInputs gather(const SnapshotOptions& o) {
   in.cpuinfo = try_read_text_file(o.cpuinfo);
   in.meltdown = try_read_text_file(o.meltdown);
   if (const char* cpu = std::getenv("PTILAB_CPU"); cpu && *cpu) in.qemu_cpu = cpu;
+  if (const char* qemu = std::getenv("PTILAB_QEMU"); qemu && *qemu) in.qemu_version = qemu;
   in.iterations = o.iterations;
   const Debugfs fs(o.debugfs);
   if (const auto why = fs.unavailable()) {
@@ -110,7 +111,8 @@ std::vector<ResultRow> state_rows(const RunInfo& run, const ModuleState& state) 
 }
 
 std::vector<ResultRow> cpu_rows(const RunInfo& run, std::string_view arch, const std::optional<std::string>& cpuinfo,
-                                const std::optional<std::string>& qemu_cpu) {
+                                const std::optional<std::string>& qemu_cpu,
+                                const std::optional<std::string>& qemu_version) {
   ResultRow base = make_base_row(run);
   base.benchmark = "cpu";
   std::vector<ResultRow> rows;
@@ -120,6 +122,7 @@ std::vector<ResultRow> cpu_rows(const RunInfo& run, std::string_view arch, const
     for (const auto& [k, v] : id.ids) rows.push_back(info(base, k, v));
   }
   if (qemu_cpu) rows.push_back(info(base, "qemu_cpu", *qemu_cpu));
+  if (qemu_version) rows.push_back(info(base, "qemu", *qemu_version));
   return rows;
 }
 
@@ -173,6 +176,7 @@ void record_snapshot(const SnapshotInputs& in, const std::filesystem::path& dir)
   write_if(dir / "sys" / "cpuinfo", in.cpuinfo);
   write_if(dir / "sys" / "meltdown", in.meltdown);
   if (in.qemu_cpu) write_file_atomic(dir / "sys" / "qemu_cpu", *in.qemu_cpu + "\n");
+  if (in.qemu_version) write_file_atomic(dir / "sys" / "qemu_version", *in.qemu_version + "\n");
   write_if(dir / "debugfs" / "state", in.state);
   if (!in.state) write_file_atomic(dir / "debugfs" / "no-module", in.no_module + "\n");
   write_if(dir / "debugfs" / "probe", in.probe_listing);
@@ -216,6 +220,7 @@ SnapshotInputs replay_snapshot(const std::filesystem::path& dir) {
   in.cpuinfo = read_if(dir / "sys" / "cpuinfo");
   in.meltdown = read_if(dir / "sys" / "meltdown");
   if (std::filesystem::exists(dir / "sys" / "qemu_cpu")) in.qemu_cpu = line("qemu_cpu");
+  if (std::filesystem::exists(dir / "sys" / "qemu_version")) in.qemu_version = line("qemu_version");
   in.state = read_if(dir / "debugfs" / "state");
   if (!in.state) in.no_module = read_if(dir / "debugfs" / "no-module").value_or("no module state recorded");
   in.probe_listing = read_if(dir / "debugfs" / "probe");
@@ -272,7 +277,7 @@ std::vector<ResultRow> snapshot_rows(const SnapshotInputs& in) {
       if (const auto it = kernel.find(key); it != kernel.end()) keys.emplace_back(it->first, it->second);
     rows = state_rows(run, keys, StateOrigin::kKernel);
   }
-  for (auto& r : cpu_rows(run, in.sys.arch, in.cpuinfo, in.qemu_cpu)) rows.push_back(std::move(r));
+  for (auto& r : cpu_rows(run, in.sys.arch, in.cpuinfo, in.qemu_cpu, in.qemu_version)) rows.push_back(std::move(r));
   std::vector<ProbeOutcome> outcomes;
   for (const auto& [name, r] : in.probes) outcomes.push_back(probe_outcome(name, in.iterations, r, "probe." + name));
   for (auto& r : probe_rows(run, outcomes)) rows.push_back(std::move(r));

@@ -35,9 +35,11 @@ std::vector<ResultRow> state_rows(const RunInfo& run, const ModuleState& state);
 // benchmark "cpu": "model=<what cpuinfo says the CPU is>" and the
 // profile's ids ("midr=0x410fd083", "vendor=GenuineIntel", ...), then
 // "qemu_cpu=<model>" when an emulator's CPU model is known (the harness's
-// PTILAB_CPU); all info, value 1.
+// PTILAB_CPU) and "qemu=<version>" (PTILAB_QEMU: emulator timings change
+// with it); all info, value 1.
 std::vector<ResultRow> cpu_rows(const RunInfo& run, std::string_view arch, const std::optional<std::string>& cpuinfo,
-                                const std::optional<std::string>& qemu_cpu);
+                                const std::optional<std::string>& qemu_cpu,
+                                const std::optional<std::string>& qemu_version = std::nullopt);
 // benchmark "probe:<name>": cycles_min/median/p99/mean and overhead_cycles
 // (cycles), ns_median (ns), repetitions = iterations; unsupported ones get
 // one row "supported" 0 (bool). Throws Error for a kFailed outcome.
@@ -49,7 +51,8 @@ std::vector<ResultRow> audit_rows(const RunInfo& run, const PtAuditSummary& audi
 struct SnapshotInputs {
   SystemInfo sys;  // arch, kernel, hostname, cmdline
   std::optional<std::string> cpuinfo, meltdown;
-  std::optional<std::string> qemu_cpu;  // $PTILAB_CPU: the emulated CPU model
+  std::optional<std::string> qemu_cpu;      // $PTILAB_CPU: the emulated CPU model
+  std::optional<std::string> qemu_version;  // $PTILAB_QEMU: the emulator's version
   std::optional<std::string> state;     // the module's state file; nullopt: no module
   std::string no_module;                // why not, when state is nullopt
   std::optional<std::string> probe_listing;
@@ -61,7 +64,7 @@ struct SnapshotInputs {
 };
 
 // Writes inputs to dir (created; files replaced atomically):
-// run.txt, sys/{arch,kernel,hostname,cmdline,cpuinfo,meltdown,qemu_cpu},
+// run.txt, sys/{arch,kernel,hostname,cmdline,cpuinfo,meltdown,qemu_cpu,qemu_version},
 // debugfs/{state,probe,probe.<name>,probe.<name>.errno,ptaudit}, each only
 // when it was read.
 void record_snapshot(const SnapshotInputs& inputs, const std::filesystem::path& dir);

@@ -89,18 +89,28 @@ void add_unique(std::vector<std::string>& v, std::string s) {
 // "model=Arm Cortex-A72 r0p3" and "qemu_cpu=cortex-a72" -> "Arm Cortex-A72 r0p3 (QEMU -cpu cortex-a72)".
 std::map<std::string, Why> facts_by_label(const Group& g, const ArchProfile& p, bool with_tlb) {
   std::map<std::string, Why> out;
-  std::map<std::pair<std::string, std::string>, std::pair<std::string, std::string>> cpu;  // (label, run) -> model, qemu
+  struct Cpu {
+    std::string model, qemu_cpu, qemu;
+  };
+  std::map<std::pair<std::string, std::string>, Cpu> cpu;  // (label, run)
   const std::string reason_prefix = std::string(p.reason_key) + "=";
   for (const ResultRow* r : g.facts) {
     const std::string label = p.label(*r, with_tlb);
     if (r->benchmark == "state" && r->metric.starts_with(reason_prefix))
       add_unique(out[label].reasons, reason_sentence(p, r->metric.substr(reason_prefix.size()), p.isolation_of(*r)) +
                                          " (" + r->metric.substr(reason_prefix.size()) + ")");
-    if (r->benchmark == "cpu" && r->metric.starts_with("model=")) cpu[{label, r->run_id}].first = r->metric.substr(6);
-    if (r->benchmark == "cpu" && r->metric.starts_with("qemu_cpu=")) cpu[{label, r->run_id}].second = r->metric.substr(9);
+    if (r->benchmark != "cpu") continue;
+    Cpu& c = cpu[{label, r->run_id}];
+    if (r->metric.starts_with("model=")) c.model = r->metric.substr(6);
+    if (r->metric.starts_with("qemu_cpu=")) c.qemu_cpu = r->metric.substr(9);
+    if (r->metric.starts_with("qemu=")) c.qemu = r->metric.substr(5);
   }
-  for (const auto& [key, c] : cpu)
-    add_unique(out[key.first].cpus, (c.first.empty() ? "?" : c.first) + (c.second.empty() ? "" : " (QEMU -cpu " + c.second + ")"));
+  for (const auto& [key, c] : cpu) {
+    std::string emulated;
+    if (!c.qemu.empty() || !c.qemu_cpu.empty())
+      emulated = " (QEMU" + (c.qemu.empty() ? "" : " " + c.qemu) + (c.qemu_cpu.empty() ? "" : " -cpu " + c.qemu_cpu) + ")";
+    add_unique(out[key.first].cpus, (c.model.empty() ? "?" : c.model) + emulated);
+  }
   return out;
 }
 

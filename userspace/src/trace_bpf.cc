@@ -107,7 +107,9 @@ std::string tracepoint_of(const bpf_program* prog) {
 }
 
 std::string why(int err, std::string_view what) {
-  std::string s = std::strerror(err);
+  // libbpf's own errors (LIBBPF_ERRNO__*, 4000 and up) have words only there.
+  char buf[128];
+  std::string s = libbpf_strerror(err, buf, sizeof buf) == 0 ? buf : std::strerror(err);
   if (err == EPERM)
     s += " (run as root: " + std::string(what) + " needs CAP_BPF and CAP_PERFMON)";
   else if (err == EACCES || err == EINVAL)
@@ -262,7 +264,9 @@ TraceBpf::TraceBpf(const TraceBpfOptions& o) : skel_(std::make_unique<Skel>()) {
     throw Error("trace: no kernel BTF at " + o.btf.string() +
                 " (needs a kernel built with CONFIG_DEBUG_INFO_BTF=y, as Debian's are; or --btf FILE)");
   skel_->kernel_btf = btf__parse(o.btf.c_str(), nullptr);
-  if (!skel_->kernel_btf) throw Error("trace: cannot read BTF from " + o.btf.string() + ": " + why(errno, "reading it"));
+  if (!skel_->kernel_btf)
+    throw Error("trace: cannot read BTF from " + o.btf.string() + ": " + why(errno, "reading it") +
+                " (--btf needs a kernel BTF file, e.g. /sys/kernel/btf/vmlinux)");
 
   LIBBPF_OPTS(bpf_object_open_opts, open_opts);
   const std::string btf_path = o.btf.string();

@@ -421,6 +421,38 @@ TEST(Cli, HookStatusFromFixture) {
   EXPECT_EQ(j["hooks"]["flush"]["installed"], false);
 }
 
+// The module's hooks file as a reader in a child pid namespace sees it
+// (hook_show_locked(): the target there is "not_visible"), and after a
+// target exited (the hook removed itself, its counts kept).
+TEST(Cli, HookStatusOtherNamespaceAndExitedTarget) {
+  TempDir dir;
+  std::filesystem::create_directory(dir / "ptilab");
+  write_file(dir / "ptilab" / "hooks",
+             "allow_hooks=on\nsys_enter_probe=registered\nextra_cr3.installed=no\nextra_cr3.pid=0\n"
+             "extra_cr3.writes=0\nextra_cr3.fired=812\nextra_cr3.pt_writes=812\nextra_cr3.target_exited=yes\n"
+             "flush.installed=yes\nflush.pid=not_visible\nflush.fired=5\nflush.flushes=5\n"
+             "flush.target_exited=no\n");
+  auto o = run_ptilab({"hook", "status", "--debugfs", (dir / "ptilab").string()});
+  ASSERT_EQ(o.status, 0) << o.err;
+  EXPECT_NE(o.out.find("extra_cr3: not installed (removed when its process exited), fired 812 times"),
+            std::string::npos)
+      << o.out;
+  EXPECT_NE(o.out.find("flush: installed for a process in another pid namespace, fired 5 times"), std::string::npos)
+      << o.out;
+  o = run_ptilab({"hook", "status", "--json", "--debugfs", (dir / "ptilab").string()});
+  ASSERT_EQ(o.status, 0) << o.err;
+  const auto j = nlohmann::json::parse(o.out);
+  EXPECT_TRUE(j["hooks"]["flush"]["pid"].is_null()) << o.out;
+  EXPECT_EQ(j["hooks"]["extra_cr3"]["target_exited"], true);
+  EXPECT_EQ(j["hooks"]["flush"]["target_exited"], false);
+  // "not_visible" only ever describes an installed hook.
+  write_file(dir / "ptilab" / "hooks",
+             "allow_hooks=on\nextra_cr3.installed=no\nextra_cr3.pid=not_visible\nextra_cr3.fired=0\n");
+  o = run_ptilab({"hook", "status", "--debugfs", (dir / "ptilab").string()});
+  EXPECT_EQ(o.status, 1) << o.out;
+  EXPECT_NE(o.err.find("not_visible on a hook that is not installed"), std::string::npos) << o.err;
+}
+
 // `hook ... -- CMD` killed the way timeout, a CI cancel or a closed
 // terminal kill it: the signal reaches CMD, the hook is removed, and the
 // exit status is CMD's (128 + the signal), promptly.

@@ -126,6 +126,50 @@ TEST(HooksFile, Parses) {
   EXPECT_FALSE(r.find("extra-cr3"));
 }
 
+// As the module prints it for a reader in a child pid namespace: the
+// extra_cr3 target lives outside it; the flush hook removed itself when
+// its process exited, and keeps that process's count.
+const char* const kHooksOtherNamespace =
+    "allow_hooks=on\n"
+    "sys_enter_probe=registered\n"
+    "extra_cr3.installed=yes\n"
+    "extra_cr3.pid=not_visible\n"
+    "extra_cr3.writes=2\n"
+    "extra_cr3.fired=7\n"
+    "extra_cr3.pt_writes=14\n"
+    "extra_cr3.target_exited=no\n"
+    "flush.installed=no\n"
+    "flush.pid=0\n"
+    "flush.fired=5\n"
+    "flush.flushes=5\n"
+    "flush.target_exited=yes\n";
+
+TEST(HooksFile, NotVisibleAndExited) {
+  const auto r = parse_hooks(kHooksOtherNamespace, "hooks");
+  ASSERT_EQ(r.hooks.size(), 2u);
+  EXPECT_EQ(r.hooks[0], (HookInfo{"extra_cr3", true, 0, 2u, 7, false, false}));
+  EXPECT_EQ(r.hooks[1], (HookInfo{"flush", false, 0, std::nullopt, 5, true, true}));
+  // Without the key (older modules): visible, not exited.
+  EXPECT_TRUE(parse_hooks(kHooks, "hooks").hooks[0].pid_visible);
+  EXPECT_FALSE(parse_hooks(kHooks, "hooks").hooks[1].target_exited);
+}
+
+TEST(HooksFile, NotVisibleOnlyWhenInstalled) {
+  EXPECT_EQ(error_of([] {
+              parse_hooks("allow_hooks=on\nflush.installed=no\nflush.pid=not_visible\nflush.fired=0\n", "h");
+            }),
+            "h:3: flush.pid=not_visible on a hook that is not installed");
+  EXPECT_EQ(error_of([] {
+              parse_hooks("allow_hooks=on\nflush.installed=yes\nflush.pid=hidden\nflush.fired=0\n", "h");
+            }),
+            "h:3: flush.pid must be an integer, got 'hidden'");
+  EXPECT_EQ(error_of([] {
+              parse_hooks("allow_hooks=on\nflush.installed=no\nflush.pid=0\nflush.fired=0\nflush.target_exited=maybe\n",
+                          "h");
+            }),
+            "h:5: flush.target_exited must be yes or no, got 'maybe'");
+}
+
 TEST(HooksFile, Strict) {
   EXPECT_EQ(error_of([] { parse_hooks("allow_hooks=maybe\n", "h"); }),
             "h:1: allow_hooks must be on or off, got 'maybe'");

@@ -135,10 +135,11 @@ TEST(Snapshot, CpuRows) {
   const std::string max =
       "processor\t: 0\nCPU implementer\t: 0x00\nCPU architecture: 8\nCPU variant\t: 0x0\n"
       "CPU part\t: 0x051\nCPU revision\t: 0\n";
-  EXPECT_EQ(metrics(cpu_rows(sample_run(), "aarch64", max, std::string("max"))),
+  EXPECT_EQ(metrics(cpu_rows(sample_run(), "aarch64", max, std::string("max"), std::string("10.0.2"))),
             (std::vector<Metric>{{"cpu", "model=software-defined (e.g. QEMU's max) part 0x051 r0p0", "1", "info", "1"},
                                  {"cpu", "midr=0x000f0510", "1", "info", "1"},
-                                 {"cpu", "qemu_cpu=max", "1", "info", "1"}}));
+                                 {"cpu", "qemu_cpu=max", "1", "info", "1"},
+                                 {"cpu", "qemu=10.0.2", "1", "info", "1"}}));
   EXPECT_TRUE(cpu_rows(sample_run(), "x86_64", std::nullopt, std::nullopt).empty());
 }
 
@@ -241,6 +242,8 @@ TEST(Snapshot, FromFixtureDirectory) {
   expected.push_back({"cpu", "model=Test CPU", "1", "info", "1"});
   if (const char* cpu = std::getenv("PTILAB_CPU"); cpu && *cpu)
     expected.push_back({"cpu", std::string("qemu_cpu=") + cpu, "1", "info", "1"});
+  if (const char* qemu = std::getenv("PTILAB_QEMU"); qemu && *qemu)
+    expected.push_back({"cpu", std::string("qemu=") + qemu, "1", "info", "1"});
   expected.push_back({"ptaudit", "kernel_pages", "130", "pages", "1"});
   expected.push_back({"ptaudit", "secret_pages", "0", "pages", "1"});
   expected.push_back({"ptaudit", "region.entry_text", "10", "pages", "1"});

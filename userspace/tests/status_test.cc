@@ -332,5 +332,34 @@ TEST(StatusArm64, KernelOnlyCannotTellKaslrKpti) {
   EXPECT_EQ(reason("Vulnerable\n", "kpti=n"), "cmdline:kpti=n");
 }
 
+// A Meltdown-safe CPU's "Not affected" with a valid kpti=: the command line
+// decides before KASLR and the safe list (unmap_kernel_at_el0()), so the
+// state is known; with none, or a malformed one, it stays unknown; Cavium's
+// erratum 27456 overrides kpti=, so a ThunderX gets no inference.
+TEST(StatusArm64, KernelOnlyNotAffectedWithKptiIsKnown) {
+  const auto state = [](const std::string& cmdline, const std::optional<std::string>& cpuinfo = std::nullopt) {
+    const auto kv = kernel_state(std::string("Not affected\n"), cpuinfo, cmdline, "aarch64", "6.1.0-57-arm64");
+    return (kv.contains("kpti") ? kv.at("kpti") : "(unknown)") + " " +
+           (kv.contains("kpti_reason") ? kv.at("kpti_reason") : "(none)");
+  };
+  EXPECT_EQ(state("kpti=0 kpti=1"), "on cmdline:kpti=1");
+  EXPECT_EQ(state("kpti=1 kpti=bogus"), "on cmdline:kpti=1");
+  EXPECT_EQ(state("kpti=1 -- kpti=0"), "on cmdline:kpti=1");
+  EXPECT_EQ(state("kpti=off"), "off cmdline:kpti=off");
+  EXPECT_EQ(state("kpti=bogus"), "(unknown) (none)");
+  EXPECT_EQ(state("-- kpti=1"), "(unknown) (none)");
+  EXPECT_EQ(state("mitigations=off"), "(unknown) (none)");
+  EXPECT_EQ(state("kpti=1", std::string("processor\t: 0\nCPU implementer\t: 0x43\nCPU part\t: 0x0a1\n")),
+            "(unknown) (none)");
+  EXPECT_EQ(state("kpti=1", std::string("processor\t: 0\nCPU implementer\t: 0x41\nCPU part\t: 0xd08\n")),
+            "on cmdline:kpti=1");
+  const auto v = decide_status(arm64,
+                               kernel_state(std::string("Not affected\n"), std::nullopt, std::string("kpti=1"),
+                                            "aarch64", "6.1.0-57-arm64"),
+                               StateOrigin::kKernel);
+  EXPECT_EQ(v.pti, "on");
+  EXPECT_EQ(v.reason, "forced on by kpti=1 on the kernel command line");
+}
+
 }  // namespace
 }  // namespace ptilab

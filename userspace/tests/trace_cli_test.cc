@@ -42,6 +42,19 @@ TEST(TraceCli, MissingBtfIsOneClearLine) {
   EXPECT_NE(o.err.find("no kernel BTF at " + btf), std::string::npos) << o.err;
 }
 
+// A file that is not BTF: libbpf's own error in words, never "Unknown
+// error 4001".
+TEST(TraceCli, NotBtfIsSaidInWords) {
+  TempDir dir;
+  const auto btf = dir / "vmlinux.txt";
+  testing::write_file(btf, "this is not BTF\n");
+  const auto o = run_ptilab({"trace", "-d", "1", "--btf", btf.string()});
+  EXPECT_EQ(o.status, 1);
+  EXPECT_EQ(lines(o.err), 1u) << o.err;
+  EXPECT_NE(o.err.find("cannot read BTF from " + btf.string()), std::string::npos) << o.err;
+  EXPECT_EQ(o.err.find("Unknown error"), std::string::npos) << o.err;
+}
+
 TEST(TraceCli, EstimateWithoutACostSourceSaysWhatIsMissing) {
   TempDir dir;  // an empty directory: no module
   const auto o = run_ptilab({"trace", "-d", "1", "--estimate", "--debugfs", dir.path().string()});
