@@ -152,30 +152,32 @@ bool poisoned(const Cmd& c) {
   return std::memcmp(&p, &c, sizeof c) == 0;
 }
 
-std::optional<ptilab_probe_cmd> run_probe(std::string_view in) {
+// One parser run on a copy of the input: 0 or -EINVAL only, and a refused
+// input leaves the (poisoned) command untouched.
+template <typename Cmd, typename Parse>
+std::optional<Cmd> run(std::string_view in, const std::string& what, Parse parse) {
   Copy c(in);
-  ptilab_probe_cmd cmd;
+  Cmd cmd;
   poison(cmd);
-  const int ret = ptilab_parse_probe(c.buf, c.len, lookup, &cmd);
-  if (ret != 0 && ret != -EINVAL) fail("probe: neither 0 nor -EINVAL", in);
+  const int ret = parse(c.buf, c.len, &cmd);
+  if (ret != 0 && ret != -EINVAL) fail((what + ": neither 0 nor -EINVAL").c_str(), in);
   if (ret) {
-    if (!poisoned(cmd)) fail("probe: refused, but the command was written", in);
+    if (!poisoned(cmd)) fail((what + ": refused, but the command was written").c_str(), in);
     return std::nullopt;
   }
   return cmd;
 }
 
+std::optional<ptilab_probe_cmd> run_probe(std::string_view in) {
+  return run<ptilab_probe_cmd>(in, "probe", [](char* buf, std::size_t len, ptilab_probe_cmd* cmd) {
+    return ptilab_parse_probe(buf, len, lookup, cmd);
+  });
+}
+
 std::optional<ptilab_hook_cmd> run_hook(std::string_view in, bool with_writes) {
-  Copy c(in);
-  ptilab_hook_cmd cmd;
-  poison(cmd);
-  const int ret = ptilab_parse_hook(c.buf, c.len, with_writes, &cmd);
-  if (ret != 0 && ret != -EINVAL) fail("hook: neither 0 nor -EINVAL", in);
-  if (ret) {
-    if (!poisoned(cmd)) fail("hook: refused, but the command was written", in);
-    return std::nullopt;
-  }
-  return cmd;
+  return run<ptilab_hook_cmd>(in, "hook", [with_writes](char* buf, std::size_t len, ptilab_hook_cmd* cmd) {
+    return ptilab_parse_hook(buf, len, with_writes, cmd);
+  });
 }
 
 void check_probe(std::string_view in) {

@@ -48,15 +48,15 @@ std::optional<KptiForced> kpti_forced(const KernelFiles& k) {
 // for a CPU that is safe from Meltdown even when KASLR or kpti=1 forces
 // KPTI on (cpu_show_meltdown() looks at __meltdown_safe first), and E0PD
 // is not visible there. A kpti= on the command line settles it.
-Isolation kernel_isolation(const KernelFiles& k) {
+Isolation isolation_with(const KernelFiles& k, const std::optional<KptiForced>& forced) {
   Isolation iso;
   iso.source = "kernel (no module state): meltdown sysfs file";
   iso.pti = iso.pcid = kNotApplicable;
   iso.kpti = k.meltdown ? pti_from_meltdown(*k.meltdown) : kUnknown;
   if (iso.kpti == kOff && k.meltdown && !k.meltdown->starts_with("Vulnerable")) {
-    if (const auto f = kpti_forced(k)) {
-      iso.kpti = f->on ? kOn : kOff;
-      iso.source += " and " + f->word + " on the command line";
+    if (forced) {
+      iso.kpti = forced->on ? kOn : kOff;
+      iso.source += " and " + forced->word + " on the command line";
     } else {
       iso.kpti = kUnknown;
       iso.warnings.push_back(
@@ -67,12 +67,15 @@ Isolation kernel_isolation(const KernelFiles& k) {
   return iso;
 }
 
+Isolation kernel_isolation(const KernelFiles& k) { return isolation_with(k, kpti_forced(k)); }
+
 // Without the module only kpti= explains KPTI.
 KeyValues kernel_state(const KernelFiles& k) {
   KeyValues kv;
   kv["arch"] = k.arch;
   kv["kernel"] = k.kernel;
-  const Isolation iso = kernel_isolation(k);
+  const auto f = kpti_forced(k);
+  const Isolation iso = isolation_with(k, f);
   if (iso.kpti != kUnknown) kv["kpti"] = iso.kpti;
   if (k.meltdown) {
     if (k.meltdown->starts_with("Not affected"))
@@ -85,7 +88,6 @@ KeyValues kernel_state(const KernelFiles& k) {
   if (k.cmdline) {
     const auto words = cmdline_words(*k.cmdline);
     if (std::find(words.begin(), words.end(), "nokaslr") != words.end()) kv["kaslr"] = kOff;
-    const auto f = kpti_forced(k);
     if (f && kv.contains("kpti") && (kv["kpti"] == kOn) == f->on) kv["kpti_reason"] = "cmdline:" + f->word;
   }
   return kv;

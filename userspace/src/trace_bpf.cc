@@ -107,9 +107,11 @@ std::string tracepoint_of(const bpf_program* prog) {
 }
 
 std::string why(int err, std::string_view what) {
-  // libbpf's own errors (LIBBPF_ERRNO__*, 4000 and up) have words only there.
+  // libbpf_strerror(): errno's words, and libbpf's own errors
+  // (LIBBPF_ERRNO__*, 4000 and up), which strerror() does not know.
   char buf[128];
-  std::string s = libbpf_strerror(err, buf, sizeof buf) == 0 ? buf : std::strerror(err);
+  libbpf_strerror(err, buf, sizeof buf);
+  std::string s = buf;
   if (err == EPERM)
     s += " (run as root: " + std::string(what) + " needs CAP_BPF and CAP_PERFMON)";
   else if (err == EACCES || err == EINVAL)
