@@ -81,7 +81,8 @@ VMBENCH_ARCH = $(if $(filter command line,$(origin ARCH)),$(ARCH),all)
 vm-bench: userspace
 	@case $(VMBENCH_ARCH) in all|x86_64|amd64) $(MAKE) --no-print-directory module ARCH=x86_64 ;; esac
 	@case $(VMBENCH_ARCH) in all|arm64|aarch64) $(MAKE) --no-print-directory module userspace-arm64 ARCH=arm64 ;; esac
-	@scripts/vm-bench --arch $(VMBENCH_ARCH) --kseries $(KSERIES)
+	@scripts/vm-bench --arch $(VMBENCH_ARCH) --kseries $(KSERIES) $(if $(BOOTS),--boots $(BOOTS)) \
+		$(if $(UNTIL_CI),--until-ci $(UNTIL_CI))
 
 # The running kernel, no VM: scripts/bench builds and loads the module
 # itself when this kernel allows it.
@@ -109,7 +110,11 @@ test: userspace userspace-arm64
 		$(MAKE) --no-print-directory module KSERIES=$$s ARCH=arm64 || exit 1; \
 	done
 	@cmake -S userspace -B $(BUILD)/userspace -DPTILAB_KSERIES="$(subst $(space),;,$(strip $(TEST_KSERIES)))" >/dev/null
-	@ctest --test-dir $(BUILD)/userspace --output-on-failure
+	@ctest --test-dir $(BUILD)/userspace --output-on-failure || { \
+		echo "make test: why the failed tests failed (from $(BUILD)/userspace/Testing/Temporary/LastTest.log):"; \
+		grep -hE '^FAILED - |^vm-test[a-z-]*: |^vm: .*(timed out|failed|panic|status [1-9])|^\[  FAILED  \]|^(FAIL|ERROR): ' \
+			$(BUILD)/userspace/Testing/Temporary/LastTest.log | grep -v 'falling back to TCG' | tail -n 40; \
+		exit 1; }
 
 clean:
 	rm -rf $(BUILD)

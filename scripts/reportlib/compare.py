@@ -10,7 +10,8 @@ import tempfile
 from dataclasses import dataclass
 
 COMPARE_HEADER = ["benchmark", "metric", "unit", "a_mean", "a_stddev", "a_n", "b_mean", "b_stddev",
-                  "b_n", "delta_pct", "ci_low_pct", "ci_high_pct", "confidence", "verdict"]
+                  "b_n", "delta_pct", "ci_low_pct", "ci_high_pct", "confidence", "verdict", "basis",
+                  "a_boots", "b_boots", "a_within_sd", "b_within_sd", "a_between_sd", "b_between_sd"]
 
 
 @dataclass
@@ -20,6 +21,8 @@ class Delta:
     ci_high_pct: float
     confidence: float
     verdict: str
+    across_boots: bool = False  # the interval's replicates are boots, not one boot's repetitions
+    boots: tuple = (1, 1)  # (A's, B's)
 
 
 def _opt(text):
@@ -48,7 +51,8 @@ def _deltas(text):
         if r["metric"] != "ns_per_op" or r["delta_pct"] == "":
             continue
         out[r["benchmark"]] = Delta(float(r["delta_pct"]), _opt(r["ci_low_pct"]), _opt(r["ci_high_pct"]),
-                                    _opt(r["confidence"]) or 0.95, r["verdict"])
+                                    _opt(r["confidence"]) or 0.95, r["verdict"], r["basis"] == "boots",
+                                    (int(r["a_boots"]), int(r["b_boots"])))
     return out
 
 
@@ -78,7 +82,7 @@ class Comparer:
         with open(path, "w", newline="", encoding="utf-8") as f:
             w = csv.writer(f)
             w.writerow(self.binary.columns)
-            for r in self.ds.rows:
+            for r in self.ds.raw_rows:  # every boot's: compare pools them
                 if r.config == config and r.metric == "ns_per_op" and r.benchmark.startswith("BM_"):
                     w.writerow(r.fields)
         self.files[config] = path

@@ -2,10 +2,13 @@
 one the ptilab program gives (`ptilab schema --json`, README "CSV
 schema"); there is no copy of it here.
 
-A configuration is what one boot measured: run, host and the columns that
-describe the machine and its isolation setting, with the profile of its
-architecture. Rows of every kind (bench, state, cpu, probes, audit, trace,
-perf counters) hang off a configuration.
+A configuration is run, host and the columns that describe the machine
+and its isolation setting, with the profile of its architecture; a run may
+have measured it in several boots (the boot column). Rows of every kind
+(bench, state, cpu, probes, audit, trace, perf counters) hang off a
+configuration. The Dataset pools one configuration's rows of a quantity
+across its boots for display (the mean of the boot means and their
+spread); the intervals come from `ptilab compare` over the rows as read.
 """
 
 import csv
@@ -21,7 +24,7 @@ from .profiles import Profile
 # them all. Every other column describes the machine and its isolation
 # setting (pti, pcid, ...: which one means what is the profile's business).
 NAMED = ("run_id", "host", "arch", "kernel", "cmdline", "accel")
-ROW_COLUMNS = ("timestamp", "benchmark", "metric", "value", "unit", "repetitions", "stddev")
+ROW_COLUMNS = ("timestamp", "boot", "benchmark", "metric", "value", "unit", "repetitions", "stddev")
 
 ACCEL_LABEL = {
     "tcg": "emulated (TCG)",
@@ -87,7 +90,10 @@ class Row:
     repetitions: int
     stddev: float
     where: str  # file:line, for messages
-    fields: list  # the CSV record as read
+    fields: list  # the CSV record as read (the first boot's, when pooled)
+    boot: str = ""
+    boots: int = 1  # boots pooled into this row (Dataset)
+    within_sd: float = None  # pooled, with boots > 1: the spread inside a boot; stddev is then the boot means'
 
 
 @dataclass
@@ -163,7 +169,8 @@ class _Reader:
         return Row(config=self.config(r, where), timestamp=r["timestamp"], benchmark=r["benchmark"],
                    metric=r["metric"], value=value, unit=r["unit"],
                    repetitions=_number(r["repetitions"], where, "repetitions", True),
-                   stddev=_number(r["stddev"], where, "stddev"), where=where, fields=fields)
+                   stddev=_number(r["stddev"], where, "stddev"), where=where, fields=fields,
+                   boot=r["boot"] or f"run {r['run_id']}")  # before the boot column: a run, one boot
 
 
 def check_schema(binary):
@@ -183,9 +190,15 @@ def _read_rows(path, binary):
             header = next(records)
         except StopIteration:
             raise ReportError(f"{path}: empty file, not a ptilab results CSV") from None
-        _check_header(header, binary.columns, path)
+        # Files from before the boot column (ptilab reads them too): boot empty.
+        legacy = [c for c in binary.columns if c != "boot"]
+        boot_at = binary.columns.index("boot") if header == legacy and "boot" in binary.columns else None
+        if boot_at is None:
+            _check_header(header, binary.columns, path)
         for fields in records:
             if fields:
+                if boot_at is not None and len(fields) == len(legacy):
+                    fields = fields[:boot_at] + [""] + fields[boot_at:]
                 rows.append(reader.row(fields, f"{path}:{records.line_num}"))
     return rows
 
@@ -218,6 +231,46 @@ def extra_cr3(benchmark):
     return (m.group("base"), int(m.group("n"))) if m else None
 
 
+def _pool(rows):
+    """One configuration's rows of one quantity, from one boot or several,
+    as one Row: each boot's rows weighted by their repetitions, then the
+    mean of the boot means, with their stddev (ptilab's replicates.h, for
+    display; the intervals are ptilab compare's)."""
+    boots = {}
+    for r in rows:
+        boots.setdefault(r.boot, []).append(r)
+    if len(boots) == 1 and len(rows) == 1:
+        return rows[0]
+    first = rows[0]
+    if any(r.value is None for r in rows):
+        return first
+
+    def boot_mean(rs):
+        n = sum(r.repetitions or 1 for r in rs)
+        return sum(r.value * (r.repetitions or 1) for r in rs) / n
+
+    means = [boot_mean(rs) for rs in boots.values()]
+    within = [(r.repetitions, r.stddev) for r in rows if r.repetitions and r.repetitions > 1 and r.stddev is not None]
+    df = sum(n - 1 for n, _ in within)
+    within_sd = math.sqrt(sum((n - 1) * sd * sd for n, sd in within) / df) if df else None
+    reps = sum(r.repetitions or 0 for r in rows) or None
+    if len(means) == 1:
+        # Several runs in one boot: their repetitions as one sample.
+        m = means[0]
+        n = sum(r.repetitions or 1 for r in rows)
+        ss = sum(((r.repetitions or 1) - 1) * (r.stddev or 0) ** 2 + (r.repetitions or 1) * (r.value - m) ** 2
+                 for r in rows)
+        sd = math.sqrt(ss / (n - 1)) if n > 1 and first.stddev is not None else first.stddev
+        return Row(config=first.config, timestamp=first.timestamp, benchmark=first.benchmark, metric=first.metric,
+                   value=m, unit=first.unit, repetitions=reps, stddev=sd, where=first.where, fields=first.fields,
+                   boot=first.boot)
+    m = sum(means) / len(means)
+    sd = math.sqrt(sum((x - m) ** 2 for x in means) / (len(means) - 1))
+    return Row(config=first.config, timestamp=first.timestamp, benchmark=first.benchmark, metric=first.metric,
+               value=m, unit=first.unit, repetitions=reps, stddev=sd, where=first.where, fields=first.fields,
+               boot=first.boot, boots=len(means), within_sd=within_sd)
+
+
 def tlb_pages(benchmark):
     m = re.match(r"^BM_TLB_Sweep/pages:(\d+)$", benchmark)
     return int(m.group(1)) if m else None
@@ -229,15 +282,22 @@ class Dataset:
     def __init__(self, runs, baseline=None):
         self.runs = runs
         self.baseline = baseline  # a Run or None; also in runs
-        rows = [r for run in runs for r in run.rows]
+        raw = [r for run in runs for r in run.rows]
         seen = {}
-        for r in rows:
+        for r in raw:
             seen.setdefault(r.config, None)
         self.configs = sorted(seen, key=self._order)
-        self.rows = rows
-        self._index = {}
-        for r in rows:
-            self._index.setdefault((r.config, r.benchmark, r.metric), r)
+        self.raw_rows = raw  # as read: what ptilab compare is given
+        groups = {}
+        for r in raw:
+            groups.setdefault((r.config, r.benchmark, r.metric), []).append(r)
+        # One row per (configuration, benchmark, metric), pooled over boots,
+        # in the order the runs wrote them.
+        self.rows = [_pool(g) for g in groups.values()]
+        self._index = {(r.config, r.benchmark, r.metric): r for r in self.rows}
+        self.boots = {}
+        for r in raw:
+            self.boots.setdefault(r.config, set()).add(r.boot)
         self.labels = self._labels()
 
     @staticmethod

@@ -96,7 +96,12 @@ def fmt_mean_sd(row, cv_row=None):
     s = fmt_ns(row.value)
     if row.stddev is not None and row.value:
         s += f" ±{100 * row.stddev / row.value:.1f}%"
-    if row.repetitions:
+    if row.boots > 1:
+        # Pooled over boots: the stddev is the boot means', then the spread inside one boot.
+        if row.within_sd is not None and row.value:
+            s += f" (w ±{100 * row.within_sd / row.value:.1f}%)"
+        s += f" ({row.boots} boots)"
+    elif row.repetitions:
         s += f" (n={row.repetitions})"
     if cv_row is not None and cv_row.value is not None:
         s += f" cv {cv_row.value:.1f}%"
@@ -167,13 +172,31 @@ class Page:
         conf = self.cmp.confidence()
         text = ("Overhead = (isolation on − off) / off, from <code>ptilab compare</code>: "
                 f"the {int(round(100 * conf))}% confidence interval (Fieller's, with Welch's t) "
-                "in brackets, and its verdict.")
+                "in brackets, and its verdict. Where both configurations were measured in two boots or more, "
+                "the boots are the replicates (each boot's repetitions averaged first, the interval on the log "
+                "scale with Welch's t) and a cell's ± is the "
+                "spread between boots, w ± the spread inside one; a verdict marked \u201c(one boot)\u201d "
+                "comes from the repetitions inside a single boot, which vary less than boots do, so the next "
+                "boot may fall outside its interval.")
+        one = self.one_boot_pairs()
+        if one:
+            text += (f" {one} of {len(self.pairs)} comparisons have one boot a side: record more with "
+                     "<code>scripts/vm-bench --boots N</code>.")
         if self.cmp.notes:
             text += " ptilab compare notes: " + "; ".join(e(n) for n in self.cmp.notes) + "."
         if self.cmp.failures:
             text += (" Comparisons that failed (their overheads are plain ratios of means, without an "
                      "interval): " + "; ".join(e(f) for f in self.cmp.failures))
         return f'<p class="note">{text}</p>'
+
+    def boots_text(self, c):
+        n = len(self.ds.boots.get(c, ()))
+        return "1 boot" if n == 1 else f"{n} boots"
+
+    def one_boot_pairs(self):
+        """How many compared pairs have an interval from one boot only."""
+        return sum(1 for a, b in self.pairs
+                   if any(not d.across_boots for d in self.deltas(a, b).values()))
 
     def pair_label(self, a, b):
         return f"{self.ds.label(b)} vs {self.ds.label(a)}"
@@ -190,7 +213,8 @@ class Page:
             mark = " (baseline)" if run is ds.baseline else ""
             rows.append([e(run.run_id) + mark, e(", ".join(hosts)), e(", ".join(sorted({c.arch for c in cs}))),
                          e(", ".join(kernels)), " ".join(accel_tag(a) for a in accels),
-                         e(", ".join(ds.label(c) for c in cs)), f"<code>{e(run.csv_path)}</code>"])
+                         e(", ".join(f"{ds.label(c)} ({self.boots_text(c)})" for c in cs)),
+                         f"<code>{e(run.csv_path)}</code>"])
         out = [table(["run", "host", "arch", "kernel", "ran on", "configurations", "source"], rows,
                      numeric_from=99)]
         # Headline: per isolation-on configuration, how its benchmarks moved.

@@ -4,7 +4,9 @@
 HtmlTest     the page from the fixtures (fixtures/vm-tcg-6.1: a vm-bench run
              under TCG, x86_64 pti=on/off and the four arm64 configurations,
              with the module; fixtures/host-6.18: make bench on this build
-             host without the module, with a traced part and perf counters)
+             host without the module, with a traced part and perf counters;
+             fixtures/vm-boots: a scripts/coverage run, x86_64 pti=on/off
+             in two boots each)
              and a --baseline: every section, every plot an inline SVG with
              marks in it, no external reference, and every number checked
              against the fixture's rows or ptilab's own output (compare,
@@ -42,6 +44,7 @@ MAKE_FIXTURES = os.path.join(HERE, "make-fixtures")
 FIXTURES = os.path.join(HERE, "fixtures")
 VM = os.path.join(FIXTURES, "vm-tcg-6.1")
 HOST = os.path.join(FIXTURES, "host-6.18")
+BOOTS = os.path.join(FIXTURES, "vm-boots")
 PTILAB = os.environ.get("PTILAB_BINARY", os.path.join(TOP, "build", "userspace", "ptilab"))
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(TOP, "scripts"))
@@ -239,10 +242,12 @@ class HtmlTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.vm, cls.host = fixture_rows(VM), fixture_rows(HOST)
-        pages = reports_html(multi=["--baseline", VM, HOST], vm=[VM], host=[HOST], no_state=[without_state(HOST)])
+        cls.vm, cls.host, cls.boots = fixture_rows(VM), fixture_rows(HOST), fixture_rows(BOOTS)
+        pages = reports_html(multi=["--baseline", VM, HOST], vm=[VM], host=[HOST], no_state=[without_state(HOST)],
+                             boots=[BOOTS])
         (cls.p, cls.html), (cls.p1, cls.html1), (cls.p2, cls.html2) = pages["multi"], pages["vm"], pages["host"]
         cls.no_state = pages["no_state"][1]
+        cls.p3, cls.html3 = pages["boots"]
 
     # -- the fixtures -------------------------------------------------------
     def test_fixtures_are_made_by_the_producer(self):
@@ -271,6 +276,14 @@ class HtmlTest(unittest.TestCase):
         self.assertTrue(pick(self.host, benchmark="state", metric="source=kernel"))
         self.assertTrue(pick(self.host, benchmark="*", unit="not_supported"))
         self.assertTrue([r for r in self.host if r["metric"].startswith("trace:")])
+        # Two boots of each x86 configuration, each its own boot id.
+        self.assertEqual(len(configs(self.boots)), 2)
+        for c in configs(self.boots):
+            boots = {r["boot"] for r in pick(self.boots, pti=c["pti"], benchmark="BM_Syscall_Null", metric="ns_per_op")}
+            self.assertEqual(len(boots), 2, c)
+            self.assertTrue(all(re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", b)
+                                for b in boots), boots)
+        self.assertFalse({r["boot"] for r in self.vm} - {""})  # recorded before the boot column
 
     # -- the page -----------------------------------------------------------
     def test_exit_status(self):
@@ -367,6 +380,37 @@ class HtmlTest(unittest.TestCase):
             self.assertIn(shown_delta(d[bench]), s)
         self.assertIn("95% confidence interval", s)
         self.assertNotIn("Comparisons that failed", s)
+
+    def test_boots_are_the_replicates(self):
+        """With two boots a side the report's overheads are ptilab
+        compare's across boots (no "(one boot)"); its cells are the mean of
+        the boot means with both spreads; the overview counts the boots."""
+        self.assertEqual(self.p3.returncode, 0, self.p3.stderr)
+        s = section(self.html3, "benchmarks")
+        d = compare(BOOTS, ["pti=off"], ["pti=on"])
+        self.assertEqual(d["BM_Syscall_Null"]["basis"], "boots")
+        self.assertEqual((d["BM_Syscall_Null"]["a_boots"], d["BM_Syscall_Null"]["b_boots"]), ("2", "2"))
+        for bench, row in d.items():
+            self.assertNotIn("(one boot)", row["verdict"])
+            if "+extra_cr3=" not in bench:  # those have their own section
+                self.assertIn(shown_delta(row), s)
+        rows = pick(self.boots, benchmark="BM_Syscall_Null", metric="ns_per_op", pti="on")
+        means = [num(r) for r in rows]
+        mean, sd = statistics.mean(means), statistics.stdev(means)
+        within = (sum((int(r["repetitions"]) - 1) * num(r, "stddev") ** 2 for r in rows) /
+                  sum(int(r["repetitions"]) - 1 for r in rows)) ** 0.5
+        self.assertIn(f"{shown_time(mean)} ±{100 * sd / mean:.1f}% (w ±{100 * within / mean:.1f}%) (2 boots)", s)
+        self.assertIn("pti=on pcid=off (2 boots)", section(self.html3, "overview"))
+        self.assertNotIn("one boot a side", s)
+
+    def test_one_boot_says_so(self):
+        s = section(self.html1, "benchmarks")
+        d = compare(VM, ["pti=off"], ["pti=on"])
+        self.assertEqual(d["BM_Syscall_Null"]["basis"], "repetitions")
+        self.assertTrue(d["BM_Syscall_Null"]["verdict"].endswith("(one boot)"))
+        self.assertIn(e(d["BM_Syscall_Null"]["verdict"]), s)
+        self.assertIn("have one boot a side", s)
+        self.assertIn("pti=on pcid=off (1 boot)", section(self.html1, "overview"))
 
     def test_tlb(self):
         s = section(self.html, "tlb")

@@ -20,8 +20,9 @@ check() {
 # kv FILE KEY: the value of KEY in a key=value file
 kv() { sed -n "s/^$2=//p" "$1" | head -n1; }
 has() { grep -q -- "$2" "$1"; }
-hasnt() { ! grep -q -- "$2" "$1"; }
-hasnt_re() { ! grep -qE -- "$2" "$1"; }
+# hasnt, hasnt_re FILE PATTERN: no line matches; else the first three say why.
+hasnt() { ! grep -m3 -- "$2" "$1" | sed 's/^/    found: /' | grep .; }
+hasnt_re() { ! grep -m3 -E -- "$2" "$1" | sed 's/^/    found: /' | grep .; }
 eq() { [ "$1" = "$2" ] || { echo "    expected '$2', got '$1'"; return 1; }; }
 onoff() { if "$@"; then echo on; else echo off; fi; }
 # The host's ptilab (make userspace): results CSVs are read by column

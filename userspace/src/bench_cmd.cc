@@ -88,7 +88,7 @@ std::string filter_regex(std::string_view filter) {
       out += filter.substr(i, 2);
       ++i;
     } else if (filter[i] == '$') {
-      out += "(/real_time)?$";
+      out += "(/real_time|/manual_time)?$";
     } else {
       out += filter[i];
     }
@@ -125,6 +125,7 @@ RunInfo make_run_info(const SystemInfo& sys, const Isolation& iso, std::chrono::
   RunInfo run;
   run.run_id = run_id.value_or(default_run_id(start, sys.hostname));
   run.timestamp = iso8601_utc(std::chrono::system_clock::now());
+  run.boot = sys.boot_id;
   run.host = host.value_or(sys.hostname);
   run.arch = sys.arch;
   run.kernel = sys.kernel;
@@ -182,11 +183,15 @@ BenchRecord parse_bench_record(std::string_view text, std::string_view source) {
     ResultRow row;
     for (const auto& c : kResultColumns) {
       if (c.name == "benchmark") break;
-      row.*c.field = need(c.name);
+      // Recordings made before the boot column have no boot=.
+      if (c.name == "boot")
+        row.boot = kv.get("boot").value_or("");
+      else
+        row.*c.field = need(c.name);
     }
     return row;
   }();
-  r.run = RunInfo{base.run_id, base.timestamp, base.host, base.arch, base.kernel, base.cmdline,
+  r.run = RunInfo{base.run_id, base.timestamp, base.boot, base.host, base.arch, base.kernel, base.cmdline,
                   base.accel,  base.pti,       base.pcid, base.e0pd, base.kpti};
   r.counted = split(need("counters"));
   r.unsupported = split(need("unsupported"));

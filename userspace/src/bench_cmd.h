@@ -54,7 +54,8 @@ inline constexpr double kBusySampleSeconds = 0.2;
 // --filter as Google Benchmark must see it: it matches the full name,
 // "BM_Syscall_Null/real_time", while results.csv and the user say
 // "BM_Syscall_Null"; so every end anchor "$" (not "\$") also accepts the
-// "/real_time" suffix, and '^BM_Syscall_Null$' selects that benchmark.
+// "/real_time" suffix (and "/manual_time", the time of the benchmarks
+// that time themselves), and '^BM_Syscall_Null$' selects that benchmark.
 std::string filter_regex(std::string_view filter);
 
 // Google Benchmark's flags (without argv[0]) for these options: ours, then

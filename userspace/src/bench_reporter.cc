@@ -1,5 +1,6 @@
 #include "bench_reporter.h"
 
+#include "bench_properties.h"
 #include "bench_skip.h"
 
 #include <algorithm>
@@ -34,7 +35,20 @@ Summary summarize(std::vector<double> v) {
   return s;
 }
 
+// The unit of a property counter; nullopt for any other counter.
+std::optional<std::string_view> property_unit(std::string_view name) {
+  for (const auto& p : kPropertyCounters)
+    if (p.name == name) return p.unit;
+  return std::nullopt;
+}
+
 }  // namespace
+
+ResultCollector::ResultCollector(std::vector<std::string> counter_names) : counter_names_(std::move(counter_names)) {
+  for (const auto& p : kPropertyCounters)
+    if (std::find(counter_names_.begin(), counter_names_.end(), p.name) == counter_names_.end())
+      counter_names_.emplace_back(p.name);
+}
 
 std::string csv_benchmark_name(const BenchmarkRun& run) {
   benchmark::BenchmarkName name = run.run_name;
@@ -70,7 +84,8 @@ void ResultCollector::add(const BenchmarkRun& run) {
   }
   Entry& e = entry(name);
   // The perf counters in this run (Google Benchmark has already divided
-  // them by the iterations; its aggregates carry their mean and stddev).
+  // them by the iterations; its aggregates carry their mean and stddev),
+  // and its property counters (never divided).
   const auto counter = [&](const std::string& c) -> std::optional<double> {
     const auto it = run.counters.find(c);
     if (it == run.counters.end()) return std::nullopt;
@@ -132,6 +147,8 @@ std::vector<CounterResult> ResultCollector::counter_results() const {
       CounterResult c;
       c.benchmark = e.name;
       c.event = name;
+      const auto unit = property_unit(name);
+      if (unit) c.unit = *unit;
       if (e.mean) {  // aggregates exist: use them, as results() does
         if (!v.mean) continue;
         c.mean = *v.mean;
@@ -145,6 +162,8 @@ std::vector<CounterResult> ResultCollector::counter_results() const {
       } else {
         continue;
       }
+      // A size, not a measurement: no stddev (compare leaves it out).
+      if (unit) c.stddev.reset();
       out.push_back(std::move(c));
     }
   }

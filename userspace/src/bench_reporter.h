@@ -17,8 +17,8 @@ namespace ptilab {
 using BenchmarkRun = benchmark::BenchmarkReporter::Run;
 
 // The CSV name of a run: its full name without the aggregate suffix and
-// without "/real_time" (every benchmark here uses real time, and the name
-// must not change with that).
+// without "/real_time" or "/manual_time" (every benchmark here uses real
+// time or manual time, and the name must not change with that).
 std::string csv_benchmark_name(const BenchmarkRun& run);
 
 // A run's real time per iteration, in ns whatever its time unit.
@@ -28,17 +28,18 @@ double real_time_ns(const BenchmarkRun& run);
 // benchmark: from the mean/median/stddev aggregates when there are any,
 // else (a single repetition gets no aggregates) from the iteration runs.
 // The user counters named in counter_names (the perf counters) become
-// CounterResults the same way; the benchmarks' other counters are not
-// collected.
+// CounterResults the same way, and so do the property counters
+// (bench_properties.h: the size of the process that forks) whenever a run
+// has them; the benchmarks' other counters are not collected.
 class ResultCollector {
  public:
-  explicit ResultCollector(std::vector<std::string> counter_names = {}) : counter_names_(std::move(counter_names)) {}
+  explicit ResultCollector(std::vector<std::string> counter_names = {});
   void add(const BenchmarkRun& run);
   // In the order the benchmarks were first reported.
   std::vector<BenchResult> results() const;
-  // The same order, and per benchmark the order of counter_names. A
-  // counter no run carried (a multiplexed one that never got the PMU) has
-  // no result rather than a zero.
+  // The same order, and per benchmark the order of counter_names, then the
+  // property counters. A counter no run carried (a multiplexed one that
+  // never got the PMU) has no result rather than a zero.
   std::vector<CounterResult> counter_results() const;
   // "BM_X: message" for every run that failed (SkipWithError).
   const std::vector<std::string>& errors() const { return errors_; }
@@ -59,7 +60,7 @@ class ResultCollector {
   };
   Entry& entry(const std::string& name);
 
-  std::vector<std::string> counter_names_;
+  std::vector<std::string> counter_names_;  // then the property counters
   std::vector<Entry> entries_;
   std::vector<std::string> errors_;
   std::vector<std::string> skipped_;

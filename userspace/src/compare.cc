@@ -15,9 +15,6 @@
 
 namespace ptilab {
 
-bool is_time_unit(const std::string& unit) {
-  return unit == "ns" || unit == "us" || unit == "ms" || unit == "s" || unit == "cycles";
-}
 
 namespace {
 
@@ -50,9 +47,19 @@ using Key = std::pair<std::string, std::string>;  // (benchmark, metric)
 bool measured(const ResultRow& r) { return !r.value.empty() && r.unit != "not_supported"; }
 
 // Columns that tell configurations apart; the others only name them when
-// none of these does.
-constexpr std::string_view kConfigColumns[] = {"pti", "pcid", "e0pd", "kpti", "kernel", "accel", "run_id"};
-constexpr std::string_view kOtherColumns[] = {"host", "arch", "cmdline", "timestamp"};
+// none of these does. Rows equal in all of them are replicates of one
+// configuration, whatever their run_id, timestamp and boot.
+constexpr std::string_view kConfigColumns[] = {"pti", "pcid", "e0pd", "kpti", "kernel", "accel"};
+constexpr std::string_view kOtherColumns[] = {"host", "arch", "cmdline"};
+
+bool same_configuration(const ResultRow& a, const ResultRow& b) {
+  for (const auto& columns :
+       {std::span<const std::string_view>(kConfigColumns), std::span<const std::string_view>(kOtherColumns)})
+    for (const auto col : columns)
+      if (*column_of(a, col) != *column_of(b, col)) return false;
+  return a.unit == b.unit;
+}
+
 
 // A usage error naming the configurations an operand mixes.
 [[noreturn]] void several_configurations(const std::string& name, const std::string& option,
@@ -71,7 +78,11 @@ constexpr std::string_view kOtherColumns[] = {"host", "arch", "cmdline", "timest
   std::string msg = name + " has " + std::to_string(dups.size()) + " rows for " + first.benchmark + " " + first.metric;
   if (pairs > 1) msg += " (and " + std::to_string(pairs - 1) + " more benchmark/metric pairs like it)";
   if (differing.empty()) {
-    msg += " with identical configurations (" + dups[0]->origin + ", " + dups[1]->origin + "): remove the duplicates";
+    if (dups[0]->unit != dups[1]->unit)
+      msg += " in different units (" + dups[0]->unit + " at " + dups[0]->origin + ", " + dups[1]->unit + " at " +
+             dups[1]->origin + ")";
+    else
+      msg += " from the same boot and run (" + dups[0]->origin + ", " + dups[1]->origin + "): remove the duplicates";
     throw Error(msg);
   }
   std::vector<std::string> configs;
@@ -90,9 +101,16 @@ constexpr std::string_view kOtherColumns[] = {"host", "arch", "cmdline", "timest
   throw Error(msg);
 }
 
+// One (benchmark, metric) of one operand: its rows, one configuration's,
+// from one boot or several (pool_rows() tells them apart).
+struct Replicated {
+  std::vector<const ResultRow*> rows;
+  const ResultRow& first() const { return *rows.front(); }
+};
+
 struct Side {
   std::vector<const ResultRow*> rows;  // filtered, in input order
-  std::map<Key, const ResultRow*> by_key;
+  std::map<Key, Replicated> by_key;
   std::set<std::string> benchmarks;
 };
 
@@ -112,53 +130,29 @@ Side select(const std::vector<ResultRow>& all, const std::vector<RowFilter>& whe
   }
   std::map<Key, std::vector<const ResultRow*>> groups;
   for (const ResultRow* r : s.rows) groups[{r->benchmark, r->metric}].push_back(r);
+  // Rows of one pair must be one configuration; the same boot and run
+  // twice is a duplicate, not a replicate.
+  const auto mixed = [](const std::vector<const ResultRow*>& g) {
+    for (const ResultRow* r : g) {
+      if (!same_configuration(*g.front(), *r)) return true;
+      for (const ResultRow* q : g)
+        if (q != r && boot_of(*q) == boot_of(*r) && q->run_id == r->run_id && q->timestamp == r->timestamp)
+          return true;
+    }
+    return false;
+  };
   std::size_t dup_pairs = 0;
   const std::vector<const ResultRow*>* first_dup = nullptr;
-  for (const ResultRow* r : s.rows) {  // the first duplicate in input order
+  for (const ResultRow* r : s.rows) {  // the first mixed pair in input order
     const auto& g = groups[{r->benchmark, r->metric}];
-    if (g.size() > 1 && !first_dup) first_dup = &g;
+    if (!first_dup && mixed(g)) first_dup = &g;
   }
-  for (const auto& [key, g] : groups) dup_pairs += g.size() > 1;
+  for (const auto& [key, g] : groups) dup_pairs += mixed(g);
   if (first_dup) several_configurations(name, option, *first_dup, dup_pairs);
   for (const ResultRow* r : s.rows) {
-    s.by_key[{r->benchmark, r->metric}] = r;
+    s.by_key[{r->benchmark, r->metric}].rows.push_back(r);
     s.benchmarks.insert(r->benchmark);
   }
-  return s;
-}
-
-double number(const ResultRow& row, const std::string& text, const char* column) {
-  const auto v = parse_number(text);
-  if (!v) throw Error(row.origin + ": " + column + " is not a number: '" + text + "'");
-  return *v;
-}
-
-std::int64_t repetitions(const ResultRow& row) {
-  const double v = number(row, row.repetitions, "repetitions");
-  if (v < 0 || v != std::floor(v) || v > 1e15)
-    throw Error(row.origin + ": repetitions is not a count: '" + row.repetitions + "'");
-  return static_cast<std::int64_t>(v);
-}
-
-// Beyond this, squares of a mean or stddev (the variances the tests add)
-// overflow a double: no finite interval exists, and the numbers cannot be
-// measurements anyway.
-constexpr double kLargestComparable = 1e150;
-
-Summary summary(const ResultRow& row) {
-  Summary s;
-  s.mean = number(row, row.value, "value");
-  if (!row.stddev.empty()) {
-    s.stddev = number(row, row.stddev, "stddev");
-    if (s.stddev < 0) throw Error(row.origin + ": stddev is negative: '" + row.stddev + "'");
-  }
-  s.n = row.repetitions.empty() ? 0 : repetitions(row);
-  const std::string what = row.origin + ": " + row.benchmark + " " + row.metric;
-  if (std::fabs(s.mean) > kLargestComparable || s.stddev > kLargestComparable)
-    throw Error(what + ": '" + row.value + "' +- '" + row.stddev +
-                "' is too large to compare (over 1e150: not a measurement)");
-  if (is_time_unit(row.unit) && !(s.mean > 0))
-    throw Error(what + ": a time must be positive, got " + row.value + " " + row.unit);
   return s;
 }
 
@@ -166,13 +160,16 @@ std::string verdict_text(const Comparison& c, const CompareRow& row) {
   const bool time = is_time_unit(row.unit);
   const char* up = time ? "slower" : "higher";
   const char* down = time ? "faster" : "lower";
+  // An interval from one boot's repetitions says nothing about the next
+  // boot: every verdict built on one says so.
+  const std::string caveat = row.across_boots ? "" : " (one boot)";
   switch (c.outcome) {
     case Outcome::kHigher:
-      return up;
+      return up + caveat;
     case Outcome::kLower:
-      return down;
+      return down + caveat;
     case Outcome::kInconclusive:
-      return "no significant difference";
+      return "no significant difference" + caveat;
     case Outcome::kTooFew:
       return "insufficient data (n=" + std::to_string(std::min(row.a.n, row.b.n)) + ")";
     case Outcome::kNoSpread:
@@ -181,21 +178,29 @@ std::string verdict_text(const Comparison& c, const CompareRow& row) {
   return "?";
 }
 
-CompareRow compare_pair(const ResultRow& ra, const ResultRow& rb, double confidence) {
+CompareRow compare_pair(const Replicated& ra, const Replicated& rb, double confidence) {
   CompareRow row;
-  row.benchmark = ra.benchmark;
-  row.metric = ra.metric;
-  row.unit = ra.unit;
-  row.a = summary(ra);
-  row.b = summary(rb);
-  row.a_has_stddev = !ra.stddev.empty();
-  row.b_has_stddev = !rb.stddev.empty();
+  row.benchmark = ra.first().benchmark;
+  row.metric = ra.first().metric;
+  row.unit = ra.first().unit;
+  row.a_pool = pool_rows(ra.rows);
+  row.b_pool = pool_rows(rb.rows);
+  row.across_boots = row.a_pool.between && row.b_pool.between;
+  row.a = row.across_boots ? *row.a_pool.between : row.a_pool.all;
+  row.b = row.across_boots ? *row.b_pool.between : row.b_pool.all;
+  // Boot means carry their own spread; one boot's needs its stddev.
+  const auto measured_sd = [](const Replicated& r) {
+    return std::all_of(r.rows.begin(), r.rows.end(), [](const ResultRow* x) { return !x->stddev.empty(); });
+  };
+  row.a_has_stddev = row.across_boots || measured_sd(ra);
+  row.b_has_stddev = row.across_boots || measured_sd(rb);
   if (!row.a_has_stddev || !row.b_has_stddev) {
     if (row.a.mean != 0) row.delta_pct = (row.b.mean - row.a.mean) / row.a.mean * 100;
     row.verdict = "insufficient data (no stddev)";
     return row;
   }
-  const Comparison c = compare_summaries(row.a, row.b, confidence);
+  const Contrast k = contrast(row.a_pool, row.b_pool, confidence);
+  const Comparison& c = k.comparison;
   row.delta_pct = c.delta_pct;
   row.ci_pct = c.delta_ci_pct;
   row.ci_unbounded = c.difference_ci && !c.delta_ci_pct;
@@ -270,34 +275,44 @@ CompareReport compare_results(const std::vector<ResultRow>& a_rows, const std::v
   std::set<std::string> no_stddev_metrics;
   std::size_t no_stddev = 0;
   std::vector<const ResultRow*> used_a, used_b;
-  for (const ResultRow* ra : a.rows) {
-    const Key key{ra->benchmark, ra->metric};
+  const auto all = [](const Replicated& r, bool (*pred)(const ResultRow&)) {
+    return std::all_of(r.rows.begin(), r.rows.end(), [&](const ResultRow* x) { return pred(*x); });
+  };
+  const auto has_spread = +[](const ResultRow& r) { return !r.stddev.empty() && !r.repetitions.empty(); };
+  std::set<Key> done;
+  for (const ResultRow* first : a.rows) {
+    const Key key{first->benchmark, first->metric};
+    if (!done.insert(key).second) continue;  // each pair once, in A's order
+    const Replicated& ra = a.by_key.at(key);
     const auto it = b.by_key.find(key);
     if (it == b.by_key.end()) {
-      if (candidate(*ra))
-        only_a.push_back(b.benchmarks.contains(ra->benchmark) ? ra->benchmark + " " + ra->metric : ra->benchmark);
+      if (candidate(*first))
+        only_a.push_back(b.benchmarks.contains(first->benchmark) ? first->benchmark + " " + first->metric
+                                                                 : first->benchmark);
       continue;
     }
-    const ResultRow* rb = it->second;
-    if (!measured(*ra) || !measured(*rb)) {
-      not_measured.push_back(ra->benchmark + " " + ra->metric);
+    const Replicated& rb = it->second;
+    if (!all(ra, measured) || !all(rb, measured)) {
+      not_measured.push_back(first->benchmark + " " + first->metric);
       continue;
     }
-    if (!explicit_metrics &&
-        (ra->stddev.empty() || rb->stddev.empty() || ra->repetitions.empty() || rb->repetitions.empty())) {
+    if (!explicit_metrics && (!all(ra, has_spread) || !all(rb, has_spread))) {
       ++no_stddev;
-      no_stddev_metrics.insert(ra->metric);
+      no_stddev_metrics.insert(first->metric);
       continue;
     }
-    if (ra->unit != rb->unit) {
-      unit_mismatch.push_back(ra->benchmark + " " + ra->metric + " (" + ra->unit + " vs " + rb->unit + ")");
+    if (ra.first().unit != rb.first().unit) {
+      unit_mismatch.push_back(first->benchmark + " " + first->metric + " (" + ra.first().unit + " vs " +
+                              rb.first().unit + ")");
       continue;
     }
-    report.rows.push_back(compare_pair(*ra, *rb, spec.confidence));
-    used_a.push_back(ra);
-    used_b.push_back(rb);
+    report.rows.push_back(compare_pair(ra, rb, spec.confidence));
+    used_a.insert(used_a.end(), ra.rows.begin(), ra.rows.end());
+    used_b.insert(used_b.end(), rb.rows.begin(), rb.rows.end());
   }
+  std::set<Key> seen_b;
   for (const ResultRow* rb : b.rows) {
+    if (!seen_b.insert({rb->benchmark, rb->metric}).second) continue;
     if (!a.by_key.contains({rb->benchmark, rb->metric}) && candidate(*rb))
       only_b.push_back(a.benchmarks.contains(rb->benchmark) ? rb->benchmark + " " + rb->metric : rb->benchmark);
   }
@@ -321,6 +336,14 @@ CompareReport compare_results(const std::vector<ResultRow>& a_rows, const std::v
                     (no_stddev == 1 ? " benchmark/metric pair lacks" : " benchmark/metric pairs lack") +
                     " a stddev or repetitions on a side, not compared (" + joined(no_stddev_metrics) +
                     "); name the metric with --metric to list them anyway");
+  const auto one_boot = std::count_if(report.rows.begin(), report.rows.end(), [](const CompareRow& r) {
+    return !r.across_boots && r.ci_pct;
+  });
+  if (one_boot)
+    notes.push_back(std::to_string(one_boot) + (one_boot == 1 ? " interval covers" : " intervals cover") +
+                    " only the repetitions inside one boot (\"(one boot)\"): boots of one configuration differ more "
+                    "than that, so the next boot may fall outside it; record two boots or more per side "
+                    "(scripts/vm-bench --boots N) for intervals across boots");
   if (std::any_of(report.rows.begin(), report.rows.end(), [](const CompareRow& r) { return r.ci_unbounded; }))
     notes.push_back("CI \"unbounded\": A's mean is within noise of 0, so no finite interval for the ratio exists");
   if (report.rows.empty())
@@ -364,11 +387,26 @@ std::string percent(double v) {
   return std::string(buf) == "-0.0%" ? "+0.0%" : buf;
 }
 
-std::string side_cell(const Summary& s, bool has_stddev, const std::string& unit) {
+std::string percent_of(double sd, double mean) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "±%.1f%%", mean != 0 ? sd / std::fabs(mean) * 100 : 0.0);
+  return buf;
+}
+
+// "1616 ± 34 ns (n=3)" from one boot; across boots the stddev is the boot
+// means' and the within-boot spread follows: "1616 ± 51 ns (3 boots,
+// within ±2.1%)".
+std::string side_cell(const CompareRow& r, const Summary& s, const Pooled& p, bool has_stddev) {
   std::string out = readable(s.mean);
   if (has_stddev) out += " ± " + readable(s.stddev);
-  if (!unit.empty()) out += " " + unit;
-  return out + " (n=" + std::to_string(s.n) + ")";
+  if (!r.unit.empty()) out += " " + r.unit;
+  if (r.across_boots) {
+    out += " (" + std::to_string(p.boots) + " boots";
+    if (p.within_sd) out += ", within " + percent_of(*p.within_sd, s.mean);
+    return out + ")";
+  }
+  return out + " (n=" + std::to_string(s.n) + (p.boots > 1 ? " over " + std::to_string(p.boots) + " boots" : "") +
+         ")";
 }
 
 std::string ci_cell(const CompareRow& r) {
@@ -387,16 +425,18 @@ std::vector<std::vector<std::string>> cells(const CompareReport& report) {
   out.push_back({"benchmark", "metric", "A mean ± stddev (n)", "B mean ± stddev (n)", "delta",
                  confidence_label(report.confidence), "verdict"});
   for (const auto& r : report.rows)
-    out.push_back({r.benchmark, r.metric, side_cell(r.a, r.a_has_stddev, r.unit),
-                   side_cell(r.b, r.b_has_stddev, r.unit), r.delta_pct ? percent(*r.delta_pct) : "-", ci_cell(r),
+    out.push_back({r.benchmark, r.metric, side_cell(r, r.a, r.a_pool, r.a_has_stddev),
+                   side_cell(r, r.b, r.b_pool, r.b_has_stddev), r.delta_pct ? percent(*r.delta_pct) : "-", ci_cell(r),
                    r.verdict});
   return out;
 }
 
 std::string method_line(const CompareReport& report) {
   return "delta = (B-A)/A; " + confidence_label(report.confidence) +
-         ": Fieller's interval for B/A with Welch's t (degrees of freedom per row); the verdict is Welch's t-test, "
-         "and agrees with the CI";
+         ": boots as the replicates where both sides have two or more (each boot's repetitions averaged first; "
+         "\"within\": the pooled spread inside a boot), an interval for B/A on the log scale with Welch's t; else "
+         "the repetitions of one boot, Fieller's interval for B/A with Welch's t; degrees of freedom per row; the "
+         "verdict agrees with the CI";
 }
 
 }  // namespace
@@ -411,9 +451,10 @@ std::string render_compare_table(const CompareReport& report) {
 }
 
 std::string render_compare_csv(const CompareReport& report) {
-  const std::vector<std::string> header = {"benchmark",  "metric",      "unit",       "a_mean", "a_stddev",
-                                           "a_n",        "b_mean",      "b_stddev",   "b_n",    "delta_pct",
-                                           "ci_low_pct", "ci_high_pct", "confidence", "verdict"};
+  const std::vector<std::string> header = {
+      "benchmark",   "metric",      "unit",         "a_mean",      "a_stddev",   "a_n",         "b_mean",
+      "b_stddev",    "b_n",         "delta_pct",    "ci_low_pct",  "ci_high_pct", "confidence", "verdict",
+      "basis",       "a_boots",     "b_boots",      "a_within_sd", "b_within_sd", "a_between_sd", "b_between_sd"};
   std::string out = csv_format_record(header);
   const auto opt = [](const std::optional<double>& v) { return v ? format_number(*v) : std::string(); };
   for (const auto& r : report.rows) {
@@ -432,6 +473,13 @@ std::string render_compare_csv(const CompareReport& report) {
         r.ci_pct ? format_number(r.ci_pct->high) : "",
         format_number(report.confidence),
         r.verdict,
+        r.across_boots ? "boots" : "repetitions",
+        std::to_string(r.a_pool.boots),
+        std::to_string(r.b_pool.boots),
+        opt(r.a_pool.within_sd),
+        opt(r.b_pool.within_sd),
+        r.a_pool.between ? format_number(r.a_pool.between->stddev) : "",
+        r.b_pool.between ? format_number(r.b_pool.between->stddev) : "",
     };
     out += csv_format_record(fields);
   }

@@ -1,6 +1,8 @@
 // `ptilab compare A B`: per benchmark and metric, B's mean against A's:
 // delta %, its confidence interval and a verdict that says when the noise
-// cannot tell (see stats.h for the statistics).
+// cannot tell (see stats.h for the statistics). Rows of one configuration
+// from several boots are replicates (replicates.h): the interval is then
+// across boots; from one boot, every verdict says "(one boot)".
 #pragma once
 
 #include <filesystem>
@@ -9,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "replicates.h"
 #include "results.h"
 #include "stats.h"
 
@@ -40,7 +43,11 @@ struct CompareRow {
   std::string benchmark;
   std::string metric;
   std::string unit;
+  // What the interval is built from: the boot means when both sides have
+  // two boots or more (across_boots), else every repetition (replicates.h).
   Summary a, b;
+  Pooled a_pool, b_pool;
+  bool across_boots = false;
   bool a_has_stddev = true, b_has_stddev = true;
   std::optional<double> delta_pct;
   std::optional<Interval> ci_pct;  // Fieller, in % of A
@@ -55,9 +62,6 @@ struct CompareReport {
   std::string a_label, b_label;  // "A: path where pti=off", for the renderers
 };
 
-// "slower"/"faster" for time units (ns, us, ms, s, cycles), "higher"/
-// "lower" for everything else.
-bool is_time_unit(const std::string& unit);
 
 // The comparison of already-read rows. Throws UsageError when the filters
 // leave an operand empty, --metric names a metric neither has, or an
@@ -68,8 +72,12 @@ CompareReport compare_results(const std::vector<ResultRow>& a, const std::vector
 
 std::string render_compare_table(const CompareReport& report);
 // Header benchmark,metric,unit,a_mean,a_stddev,a_n,b_mean,b_stddev,b_n,
-// delta_pct,ci_low_pct,ci_high_pct,confidence,verdict; empty fields where
-// a number does not exist. Notes are not part of it.
+// delta_pct,ci_low_pct,ci_high_pct,confidence,verdict,basis,a_boots,
+// b_boots,a_within_sd,b_within_sd,a_between_sd,b_between_sd: a_* and b_*
+// of the summary the interval used (basis "boots": n counts boots, stddev
+// is the boot means'; "repetitions": all repetitions as one sample), then
+// both spreads. Empty fields where a number does not exist. Notes are not
+// part of it.
 std::string render_compare_csv(const CompareReport& report);
 std::string render_compare_markdown(const CompareReport& report);
 

@@ -49,24 +49,29 @@ std::string format_results(const std::vector<ResultRow>& rows) {
 void for_each_result(std::string_view text, std::string_view source, const std::function<void(ResultRow&&)>& fn) {
   const std::string src(source);
   const auto expected = header_fields();
-  bool header = true;
+  // Before the boot column: the same header without it. Such files (older
+  // runs, dashboards' archives) still read, with boot empty.
+  std::vector<std::string> legacy = expected;
+  std::erase(legacy, "boot");
+  std::vector<std::string ResultRow::*> fields;
   csv_for_each(text, source, [&](CsvRecord&& rec) {
-    if (header) {
-      if (rec.fields != expected)
+    if (fields.empty()) {
+      if (rec.fields != expected && rec.fields != legacy)
         throw Error(src + ": not a ptilab results file: header is '" + join(rec.fields) + "', expected '" +
                     join(expected) + "'");
-      header = false;
+      for (const auto& c : kResultColumns)
+        if (rec.fields == expected || c.name != "boot") fields.push_back(c.field);
       return;
     }
-    if (rec.fields.size() != kResultColumns.size())
-      throw Error(src + ":" + std::to_string(rec.line) + ": expected " + std::to_string(kResultColumns.size()) +
+    if (rec.fields.size() != fields.size())
+      throw Error(src + ":" + std::to_string(rec.line) + ": expected " + std::to_string(fields.size()) +
                   " fields, got " + std::to_string(rec.fields.size()));
     ResultRow row;
-    for (std::size_t i = 0; i < kResultColumns.size(); ++i) row.*kResultColumns[i].field = std::move(rec.fields[i]);
+    for (std::size_t i = 0; i < fields.size(); ++i) row.*fields[i] = std::move(rec.fields[i]);
     row.origin = src + ":" + std::to_string(rec.line);
     fn(std::move(row));
   });
-  if (header) throw Error(src + ": empty file, expected the ptilab results header");
+  if (fields.empty()) throw Error(src + ": empty file, expected the ptilab results header");
 }
 
 std::vector<ResultRow> parse_results(std::string_view text, std::string_view source) {
@@ -117,6 +122,7 @@ ResultRow make_base_row(const RunInfo& run) {
   ResultRow base;
   base.run_id = run.run_id;
   base.timestamp = run.timestamp;
+  base.boot = run.boot;
   base.host = run.host;
   base.arch = run.arch;
   base.kernel = run.kernel;
@@ -154,16 +160,16 @@ std::vector<ResultRow> make_result_rows(const RunInfo& run, const std::vector<Be
 }
 
 std::vector<ResultRow> make_counter_rows(const RunInfo& run, const std::vector<CounterResult>& counters) {
-  ResultRow base = make_base_row(run);
-  base.unit = kUnitPerOp;
+  const ResultRow base = make_base_row(run);
   std::vector<ResultRow> rows;
   for (const auto& c : counters) {
     ResultRow row = base;
     row.benchmark = c.benchmark;
     row.metric = c.event;
     row.value = format_number(c.mean);
+    row.unit = c.unit;
     row.repetitions = std::to_string(c.repetitions);
-    row.stddev = format_number(c.stddev);
+    if (c.stddev) row.stddev = format_number(*c.stddev);
     rows.push_back(std::move(row));
   }
   return rows;

@@ -19,6 +19,7 @@ namespace ptilab {
 struct ResultRow {
   std::string run_id;
   std::string timestamp;
+  std::string boot;
   std::string host;
   std::string arch;
   std::string kernel;
@@ -46,10 +47,14 @@ struct ResultColumn {
   std::string ResultRow::*field;
 };
 
-// The schema, in header order.
-inline constexpr std::array<ResultColumn, 17> kResultColumns{{
+// The schema, in header order. boot is the kernel's boot_id
+// (/proc/sys/kernel/random/boot_id) of the system that measured the row:
+// boots, not repetitions inside one, are what replicates a configuration
+// (see stats.h); empty where it was not recorded.
+inline constexpr std::array<ResultColumn, 18> kResultColumns{{
     {"run_id", &ResultRow::run_id},
     {"timestamp", &ResultRow::timestamp},
+    {"boot", &ResultRow::boot},
     {"host", &ResultRow::host},
     {"arch", &ResultRow::arch},
     {"kernel", &ResultRow::kernel},
@@ -86,7 +91,9 @@ std::string results_header();
 // Header plus one record per row.
 std::string format_results(const std::vector<ResultRow>& rows);
 // Checks the header and every record's field count; source names the
-// input in errors ("source: ..." / "source:line: ..."). Throws Error.
+// input in errors ("source: ..." / "source:line: ..."). A file written
+// before the boot column existed (its header the same without boot) is
+// read with boot empty. Throws Error.
 std::vector<ResultRow> parse_results(std::string_view text, std::string_view source);
 
 std::vector<ResultRow> read_results(const std::filesystem::path& path);
@@ -113,19 +120,23 @@ struct BenchResult {
 };
 
 // One benchmark's perf counter (ptilab bench --counters): its count per
-// iteration over the repetitions.
+// iteration over the repetitions. Or one of its property counters
+// (bench_properties.h): a size of the process it ran in, in that
+// counter's unit, with no stddev.
 struct CounterResult {
   std::string benchmark;  // as BenchResult::name
-  std::string event;      // the event name as given to --counters
+  std::string event;      // the event name as given to --counters, or the property
   double mean = 0;
-  double stddev = 0;
+  std::optional<double> stddev = 0;
   std::int64_t repetitions = 0;
+  std::string unit = std::string(kUnitPerOp);
 };
 
 // What every row of one run shares.
 struct RunInfo {
   std::string run_id;
   std::string timestamp;
+  std::string boot;
   std::string host;
   std::string arch;
   std::string kernel;
@@ -145,7 +156,7 @@ ResultRow make_base_row(const RunInfo& run);
 std::vector<ResultRow> make_result_rows(const RunInfo& run, const std::vector<BenchResult>& results);
 
 // One row per counter: metric = the event name, value = mean per
-// iteration, unit per_op, with stddev.
+// iteration, unit per_op, with stddev (a property: its unit, no stddev).
 std::vector<ResultRow> make_counter_rows(const RunInfo& run, const std::vector<CounterResult>& counters);
 
 // One row per perf counter this machine cannot count: benchmark "*",

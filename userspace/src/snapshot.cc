@@ -46,7 +46,8 @@ void write_if(const std::filesystem::path& p, const std::optional<std::string>& 
 }
 
 std::string run_txt(const SnapshotInputs& in) {
-  return "run_id=" + in.run_id + "\ntimestamp=" + in.timestamp + "\nhost=" + in.host + "\naccel=" + in.accel +
+  return "run_id=" + in.run_id + "\ntimestamp=" + in.timestamp + "\nboot=" + in.boot + "\nhost=" + in.host +
+         "\naccel=" + in.accel +
          "\niterations=" + std::to_string(in.iterations) + "\n";
 }
 
@@ -203,6 +204,7 @@ SnapshotInputs replay_snapshot(const std::filesystem::path& dir) {
   };
   in.run_id = need("run_id");
   in.timestamp = need("timestamp");
+  in.boot = run.get("boot").value_or("");  // none in recordings before the boot column
   in.host = need("host");
   in.accel = need("accel");
   const std::string iters = need("iterations");
@@ -257,6 +259,7 @@ std::vector<ResultRow> snapshot_rows(const SnapshotInputs& in) {
   RunInfo run;
   run.run_id = in.run_id;
   run.timestamp = in.timestamp;
+  run.boot = in.boot;
   run.host = in.host;
   run.arch = in.sys.arch;
   run.kernel = in.sys.kernel;
@@ -299,6 +302,7 @@ int run_snapshot(const SnapshotOptions& o) {
     const RunInfo run = make_run_info(in.sys, Isolation{}, start, o.run_id, o.host, o.accel);
     in.run_id = run.run_id;
     in.timestamp = run.timestamp;
+    in.boot = run.boot;
     in.host = run.host;
     in.accel = run.accel;
   }

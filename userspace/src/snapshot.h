@@ -60,7 +60,7 @@ struct SnapshotInputs {
   int iterations = kDefaultProbeIterations;
   std::optional<std::string> ptaudit;
   // The run's columns as resolved when the snapshot was taken.
-  std::string run_id, timestamp, host, accel;
+  std::string run_id, timestamp, boot, host, accel;
 };
 
 // Writes inputs to dir (created; files replaced atomically):

@@ -78,4 +78,21 @@ Comparison compare_summaries(const Summary& a, const Summary& b, double confiden
   return c;
 }
 
+Comparison compare_log_ratio(const Summary& a, const Summary& b, double confidence) {
+  if (!(a.mean > 0 && b.mean > 0)) return compare_summaries(a, b, confidence);
+  Comparison c = compare_summaries(a, b, confidence);  // checks, delta, kTooFew, kNoSpread
+  if (c.outcome == Outcome::kTooFew || c.outcome == Outcome::kNoSpread) return c;
+  const auto rel = [](const Summary& s) { return s.stddev * s.stddev / (static_cast<double>(s.n) * s.mean * s.mean); };
+  const double ua = rel(a), ub = rel(b);
+  const double df = (ua + ub) * (ua + ub) /
+                    (ua * ua / static_cast<double>(a.n - 1) + ub * ub / static_cast<double>(b.n - 1));
+  c.df = df;
+  c.t = t_quantile((1 + confidence) / 2, df);
+  c.difference_ci.reset();
+  const double ratio = b.mean / a.mean, spread = std::exp(*c.t * std::sqrt(ua + ub));
+  c.delta_ci_pct = Interval{(ratio / spread - 1) * 100, (ratio * spread - 1) * 100};
+  c.outcome = ratio / spread > 1 ? Outcome::kHigher : ratio * spread < 1 ? Outcome::kLower : Outcome::kInconclusive;
+  return c;
+}
+
 }  // namespace ptilab

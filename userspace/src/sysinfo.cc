@@ -25,7 +25,7 @@ std::string format_utc(std::chrono::system_clock::time_point t, const char* form
 
 }  // namespace
 
-SystemInfo read_system_info(const std::filesystem::path& cmdline_path) {
+SystemInfo read_system_info(const std::filesystem::path& cmdline_path, const std::filesystem::path& boot_id_path) {
   SystemInfo info;
   struct utsname u {};
   if (::uname(&u) != 0) throw Error("uname: " + errno_string(errno));
@@ -43,6 +43,11 @@ SystemInfo read_system_info(const std::filesystem::path& cmdline_path) {
     info.cmdline = s;
   } else {
     info.cmdline = "unknown";
+  }
+  if (const auto text = try_read_text_file(boot_id_path)) {
+    std::string id = *text;
+    while (!id.empty() && (id.back() == '\n' || id.back() == ' ')) id.pop_back();
+    info.boot_id = id;
   }
   return info;
 }

@@ -13,10 +13,15 @@ struct SystemInfo {
   std::string arch;      // uname machine
   std::string hostname;  // gethostname
   std::string cmdline;   // /proc/cmdline, trimmed; "unknown" if unreadable
+  // /proc/sys/kernel/random/boot_id: new at every boot, so rows that share
+  // it share the boot's memory placement, ASLR and interrupt routing.
+  // Empty if unreadable.
+  std::string boot_id;
 };
 
 // Throws Error if uname or gethostname fail.
-SystemInfo read_system_info(const std::filesystem::path& cmdline_path = "/proc/cmdline");
+SystemInfo read_system_info(const std::filesystem::path& cmdline_path = "/proc/cmdline",
+                            const std::filesystem::path& boot_id_path = "/proc/sys/kernel/random/boot_id");
 
 // "2026-11-21T18:30:00Z"
 std::string iso8601_utc(std::chrono::system_clock::time_point t);

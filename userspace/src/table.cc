@@ -8,23 +8,15 @@
 #include <tuple>
 #include <unordered_set>
 
-#include "error.h"
 #include "arch_profile.h"
+#include "error.h"
+#include "replicates.h"
 #include "state.h"
 #include "text_table.h"
 
 namespace ptilab {
 
 std::string config_label(const ResultRow& row, bool with_tlb) { return profile_for(row.arch).label(row, with_tlb); }
-
-bool intervals_overlap(const Measurement& a, const Measurement& b) {
-  return std::fabs(a.mean - b.mean) <= a.stddev.value_or(0) + b.stddev.value_or(0);
-}
-
-std::optional<Ratio> isolation_ratio(const Measurement& on, const Measurement& off) {
-  if (!(off.mean > 0)) return std::nullopt;
-  return Ratio{on.mean / off.mean, intervals_overlap(on, off)};
-}
 
 std::string format_measurement(const Measurement& m) {
   char buf[96];
@@ -35,13 +27,10 @@ std::string format_measurement(const Measurement& m) {
   return buf;
 }
 
-std::string format_ratio(const Ratio& r) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.2fx%s", r.value, r.within_noise ? " (within noise)" : "");
-  return buf;
-}
-
 namespace {
+
+// The table's intervals: the same level as ptilab compare's default.
+constexpr double kTableConfidence = 0.95;
 
 // The isolation switch the ratio is about (pti or kpti), then the other
 // column of the label (pcid or e0pd, only when it distinguishes rows).
@@ -70,11 +59,6 @@ bool config_less(const Config& a, const Config& b) {
   return std::tuple(rank(a.isolation), a.isolation, rank(a.other), a.other) <
          std::tuple(rank(b.isolation), b.isolation, rank(b.other), b.other);
 }
-
-struct Cell {
-  Measurement m;
-  std::string timestamp;
-};
 
 struct Group {
   std::string arch, kernel, accel;
@@ -121,13 +105,46 @@ std::string joined(const std::vector<std::string>& v, std::string_view none) {
   return s;
 }
 
-double number(const ResultRow& row, const std::string& text, const char* column) {
-  const auto v = parse_number(text);
-  if (!v) throw Error(row.origin + ": " + column + " is not a number: '" + text + "'");
-  return *v;
+// "1616.1 ns ±2.1%" (one boot: its repetitions' stddev); across boots the
+// mean of the boot means with their spread, then the spread inside a boot:
+// "1616.1 ns ±3.4% (w ±2.1%)".
+std::string format_cell(const Pooled& p) {
+  Measurement m{p.summary().mean, std::nullopt};
+  if (p.between)
+    m.stddev = p.between->stddev;
+  else if (p.within_sd)
+    m.stddev = p.all.stddev;
+  std::string out = format_measurement(m);
+  if (p.between && p.within_sd && m.mean > 0) {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, " (w ±%.1f%%)", *p.within_sd / m.mean * 100);
+    out += buf;
+  }
+  return out;
 }
 
-std::string render_group(const Group& g, std::size_t* superseded) {
+// on/off with its interval: "18.48x [17.21, 19.80]"; from one boot a
+// side "(one boot)" follows, and "within noise" where the interval holds 1.
+std::string format_contrast(const Pooled& on, const Pooled& off, bool* one_boot) {
+  const Contrast k = contrast(off, on, kTableConfidence);
+  if (!(k.a.mean > 0)) return "-";
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%.2fx", k.b.mean / k.a.mean);
+  std::string out = buf;
+  const Comparison& c = k.comparison;
+  if (!k.across_boots && (!on.within_sd || !off.within_sd)) return out + " (no interval)";
+  if (!c.delta_ci_pct) return out + (c.outcome == Outcome::kNoSpread ? " (no spread)" : " (no interval)");
+  std::snprintf(buf, sizeof buf, " [%.2f, %.2f]", 1 + c.delta_ci_pct->low / 100, 1 + c.delta_ci_pct->high / 100);
+  out += buf;
+  if (c.outcome == Outcome::kInconclusive) out += " within noise";
+  if (!k.across_boots) {
+    out += " (one boot)";
+    *one_boot = true;
+  }
+  return out;
+}
+
+std::string render_group(const Group& g, bool* one_boot) {
   const ArchProfile& p = profile_for(g.arch);
   std::set<std::string> tlbs;
   for (const ResultRow* r : g.rows) tlbs.insert(p.tlb_of(*r));
@@ -136,27 +153,38 @@ std::string render_group(const Group& g, std::size_t* superseded) {
   std::vector<Config> configs;
   std::vector<std::string> benchmarks;  // in first-seen order
   std::unordered_set<std::string> seen;  // the same, for a lookup per row
-  std::map<std::pair<std::string, std::string>, Cell> cells;  // (benchmark, label)
+  std::map<std::pair<std::string, std::string>, std::vector<const ResultRow*>> cell_rows;  // (benchmark, label)
   for (const ResultRow* r : g.rows) {
     Config c{p.isolation_of(*r), with_tlb ? p.tlb_of(*r) : "", p.label(*r, with_tlb)};
     if (std::none_of(configs.begin(), configs.end(), [&](const Config& k) { return k.label == c.label; }))
       configs.push_back(c);
     if (seen.insert(r->benchmark).second) benchmarks.push_back(r->benchmark);
-
-    Cell cell{{number(*r, r->value, "value"), std::nullopt}, r->timestamp};
-    if (!r->stddev.empty()) cell.m.stddev = number(*r, r->stddev, "stddev");
-    const auto [it, inserted] = cells.try_emplace({r->benchmark, c.label}, cell);
-    if (!inserted) {
-      ++*superseded;
-      if (cell.timestamp >= it->second.timestamp) it->second = cell;
-    }
+    cell_rows[{r->benchmark, c.label}].push_back(r);
   }
   std::sort(configs.begin(), configs.end(), config_less);
+  std::map<std::pair<std::string, std::string>, Pooled> cells;
+  for (const auto& [key, rows] : cell_rows) cells[key] = pool_rows(rows);
 
-  const auto has = [&](std::string_view v) {
-    return std::any_of(configs.begin(), configs.end(), [&](const Config& c) { return c.isolation == v; });
+  // A ratio per value of the other column (pcid, e0pd) where it has one
+  // configuration with isolation on and one with it off; without it, the
+  // one pair.
+  struct Pair {
+    std::string heading, on, off;
   };
-  const bool ratio_column = has(kOn) && has(kOff);
+  std::vector<Pair> pairs;
+  std::vector<std::string> others;  // in the configurations' order: on, off, others
+  for (const auto& c : configs) add_unique(others, c.other);
+  for (const auto& o : others) {
+    std::vector<const Config*> on, off;
+    for (const auto& c : configs) {
+      if (c.other != o) continue;
+      if (c.isolation == kOn) on.push_back(&c);
+      if (c.isolation == kOff) off.push_back(&c);
+    }
+    // Exactly one of each, or the ratio would be a guess.
+    if (on.size() == 1 && off.size() == 1)
+      pairs.push_back({with_tlb ? "on/off " + std::string(p.tlb_key) + "=" + o : "on/off", on[0]->label, off[0]->label});
+  }
 
   std::vector<std::vector<std::string>> table;
   std::vector<std::string> header = {"benchmark"};
@@ -165,45 +193,51 @@ std::string render_group(const Group& g, std::size_t* superseded) {
     header.push_back(c.label);
     right.push_back(true);
   }
-  if (ratio_column) {
-    header.push_back("on/off");
+  for (const auto& pair : pairs) {
+    header.push_back(pair.heading);
     right.push_back(false);
   }
   table.push_back(header);
 
+  std::size_t most_boots = 0;
   for (const auto& b : benchmarks) {
     std::vector<std::string> line = {b};
-    std::vector<const Cell*> on, off;
     for (const auto& c : configs) {
       const auto it = cells.find({b, c.label});
       if (it == cells.end()) {
         line.push_back("-");
         continue;
       }
-      line.push_back(format_measurement(it->second.m));
-      if (c.isolation == kOn) on.push_back(&it->second);
-      if (c.isolation == kOff) off.push_back(&it->second);
+      most_boots = std::max(most_boots, static_cast<std::size_t>(it->second.boots));
+      line.push_back(format_cell(it->second));
     }
-    if (ratio_column) {
-      // Exactly one of each, or the ratio would be a guess.
-      std::optional<Ratio> ratio;
-      if (on.size() == 1 && off.size() == 1) ratio = isolation_ratio(on[0]->m, off[0]->m);
-      line.push_back(ratio ? format_ratio(*ratio) : "-");
+    for (const auto& pair : pairs) {
+      const auto on = cells.find({b, pair.on}), off = cells.find({b, pair.off});
+      line.push_back(on == cells.end() || off == cells.end() ? "-" : format_contrast(on->second, off->second, one_boot));
     }
     table.push_back(std::move(line));
   }
-  // Why each configuration is what it is, and on which CPU.
+  // Why each configuration is what it is, on which CPU, and in how many boots.
   const auto facts = facts_by_label(g, p, with_tlb);
   std::vector<std::vector<std::string>> why;
   for (const auto& c : configs) {
     const auto it = facts.find(c.label);
     const Why none;
     const Why& w = it == facts.end() ? none : it->second;
+    std::set<std::string> boots;
+    for (const ResultRow* r : g.rows)
+      if (p.label(*r, with_tlb) == c.label) boots.insert(boot_of(*r));
     why.push_back({"  " + c.label, "why: " + joined(w.reasons, "not recorded (no state rows: ptilab snapshot)") +
-                                       "; CPU: " + joined(w.cpus, "not recorded")});
+                                       "; CPU: " + joined(w.cpus, "not recorded") + "; " +
+                                       std::to_string(boots.size()) + (boots.size() == 1 ? " boot" : " boots")});
   }
+  char legend[256];
+  std::snprintf(legend, sizeof legend,
+                "%s: mean ns per op ±stddev as %% of it%s; on/off: ratio of means, [%g%% interval] (%s)\n",
+                most_boots > 1 ? "cells over boots" : "cells", most_boots > 1 ? " between boots (w: within one boot)" : "",
+                kTableConfidence * 100, most_boots > 1 ? "across boots: log scale, Welch; one boot: Fieller" : "Fieller");
   return "arch=" + g.arch + " kernel=" + g.kernel + " accel=" + g.accel + "\n" + align_columns(why, {false, false}) +
-         align_columns(table, right);
+         align_columns(table, right) + legend;
 }
 
 }  // namespace
@@ -231,14 +265,15 @@ std::string render_table(const std::vector<ResultRow>& rows, std::vector<std::st
       if (const auto it = group_of(r); it != groups.end()) it->facts.push_back(&r);
 
   std::string out;
-  std::size_t superseded = 0;
+  bool one_boot = false;
   for (const auto& g : groups) {
     if (!out.empty()) out += '\n';  // a blank line between groups
-    out += render_group(g, &superseded);
+    out += render_group(g, &one_boot);
   }
-  if (superseded && notes)
-    notes->push_back(std::to_string(superseded) +
-                     " ns_per_op rows repeat a configuration already seen; the latest (by timestamp) are shown");
+  if (one_boot && notes)
+    notes->push_back(
+        "intervals marked \"(one boot)\" cover only the repetitions inside one boot: boots of one configuration "
+        "differ more than that (scripts/vm-bench --boots N records several)");
   return out;
 }
 

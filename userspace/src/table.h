@@ -1,6 +1,7 @@
 // `ptilab table`: mean ns per operation, one row per benchmark, one column
-// per isolation configuration, and the on/off ratio with an honest word
-// about noise.
+// per isolation configuration, and the on/off ratio with its interval:
+// across boots where each side has two or more, else marked "(one boot)"
+// (replicates.h).
 #pragma once
 
 #include <optional>
@@ -13,12 +14,7 @@ namespace ptilab {
 
 struct Measurement {
   double mean = 0;
-  std::optional<double> stddev;  // unknown: treated as 0 for the noise test
-};
-
-struct Ratio {
-  double value = 0;
-  bool within_noise = false;
+  std::optional<double> stddev;  // unknown: none shown
 };
 
 // The row's configuration by its architecture's profile: "pti=on", or with
@@ -26,24 +22,17 @@ struct Ratio {
 // "kpti=on,e0pd=off". Error for an architecture ptilab does not know.
 std::string config_label(const ResultRow& row, bool with_tlb);
 
-// True when [mean-stddev, mean+stddev] of a and of b overlap.
-bool intervals_overlap(const Measurement& a, const Measurement& b);
-
-// on.mean / off.mean, within_noise when the intervals overlap; nullopt when
-// off.mean is not positive.
-std::optional<Ratio> isolation_ratio(const Measurement& on, const Measurement& off);
-
 // "123.4 ns ±2.1%" (stddev as % of mean), "123.4 ns" without a stddev.
 std::string format_measurement(const Measurement& m);
-// "1.87x", "1.02x (within noise)".
-std::string format_ratio(const Ratio& r);
 
 // The whole table for the ns_per_op rows: a heading line per (arch,
-// kernel, accel) group, then per configuration why isolation is on or off
-// and the CPU (from the state and cpu rows), then fixed-width aligned
-// columns. Where a configuration
-// was measured more than once, the row with the latest timestamp is shown
-// and a note is added to notes. Throws Error on unparsable numbers or when
+// kernel, accel) group, then per configuration why isolation is on or off,
+// the CPU (from the state and cpu rows) and its number of boots, then
+// fixed-width aligned columns and a legend. Rows of one configuration from
+// several boots are pooled (replicates.h). An on/off column per value of
+// the other column (pcid, e0pd) that has exactly one configuration with
+// isolation on and one with it off. When an interval comes from one boot,
+// a note says what that means. Throws Error on unparsable numbers or when
 // there is no ns_per_op row at all.
 std::string render_table(const std::vector<ResultRow>& rows, std::vector<std::string>* notes);
 

@@ -33,16 +33,18 @@ TEST(BenchFlags, QuickAndExplicitOverrides) {
   EXPECT_EQ(flags[4], "--benchmark_filter=BM_Syscall_.*");
 }
 
-// Google Benchmark matches "BM_X/real_time"; the user means "BM_X".
-TEST(BenchFlags, EndAnchorsAlsoAcceptTheRealTimeSuffix) {
-  EXPECT_EQ(filter_regex("^BM_Syscall_Null$"), "^BM_Syscall_Null(/real_time)?$");
-  EXPECT_EQ(filter_regex("^BM_A$|^BM_B/cpus:1$"), "^BM_A(/real_time)?$|^BM_B/cpus:1(/real_time)?$");
+// Google Benchmark matches "BM_X/real_time" (or "BM_X/manual_time"); the
+// user means "BM_X".
+TEST(BenchFlags, EndAnchorsAlsoAcceptTheTimeSuffix) {
+  EXPECT_EQ(filter_regex("^BM_Syscall_Null$"), "^BM_Syscall_Null(/real_time|/manual_time)?$");
+  EXPECT_EQ(filter_regex("^BM_A$|^BM_B/cpus:1$"),
+            "^BM_A(/real_time|/manual_time)?$|^BM_B/cpus:1(/real_time|/manual_time)?$");
   EXPECT_EQ(filter_regex("BM_Syscall_"), "BM_Syscall_");
   EXPECT_EQ(filter_regex("cost\\$"), "cost\\$");  // an escaped dollar is a dollar
   EXPECT_EQ(filter_regex("-Macro"), "-Macro");
   BenchOptions o;
   o.filter = "^BM_Syscall_Null$";
-  EXPECT_EQ(benchmark_flags(o, "j")[4], "--benchmark_filter=^BM_Syscall_Null(/real_time)?$");
+  EXPECT_EQ(benchmark_flags(o, "j")[4], "--benchmark_filter=^BM_Syscall_Null(/real_time|/manual_time)?$");
 }
 
 TEST(BenchFlags, PassThroughComesAfterOursButBeforeTheOutputFile) {

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -32,13 +34,13 @@ int allowed_cpu_count() {
 TEST(BenchSuite, EveryBenchmarkRunsCleanly) {
   std::set<std::string> expected = {
       "BM_Pipe_ByteRoundTrip",      "BM_Pipe_PingPong/cpus:1",    "BM_Futex_PingPong/cpus:1",
-      "BM_Process_ForkExitWait",    "BM_PageFault_Touch/pages:1", "BM_PageFault_Touch/pages:16",
-      "BM_PageFault_Touch/pages:256",
+      "BM_Process_ForkExitWait",    "BM_Process_ForkExitWait_SmallParent",
+      "BM_PageFault_Touch/pages:1", "BM_PageFault_Touch/pages:16", "BM_PageFault_Touch/pages:256",
   };
   for (int w = 1; w <= 8192; w *= 2) expected.insert("BM_TLB_Sweep/pages:" + std::to_string(w));
   // The exec helpers and a second CPU are not everywhere.
   const bool helper = access("/bin/true", X_OK) == 0 || access("/usr/bin/true", X_OK) == 0;
-  if (helper) expected.insert({"BM_Process_ForkExec", "BM_Process_PosixSpawn"});
+  if (helper) expected.insert({"BM_Process_ForkExec", "BM_Process_PosixSpawn", "BM_Process_ForkExec_SmallParent"});
   const bool two_cpus = allowed_cpu_count() >= 2;
   if (two_cpus) expected.insert({"BM_Pipe_PingPong/cpus:2", "BM_Futex_PingPong/cpus:2"});
   std::string filter = "BM_(Pipe|Futex|Process|PageFault|TLB)_";
@@ -55,8 +57,50 @@ TEST(BenchSuite, EveryBenchmarkRunsCleanly) {
       {"bench", "--filter", filter, "--repetitions", "1", "--min-time", "0.01", "--out", (dir / "out").string()});
   ASSERT_EQ(o.status, 0) << o.err;
   std::set<std::string> names;
-  for (const auto& r : read_results(dir / "out" / "results.csv")) names.insert(r.benchmark);
+  // Every process benchmark's forking process: its mappings and resident
+  // pages, one value each (no stddev).
+  std::map<std::string, std::map<std::string, ResultRow>> sizes;
+  for (const auto& r : read_results(dir / "out" / "results.csv")) {
+    names.insert(r.benchmark);
+    if (r.metric.starts_with("fork_")) sizes[r.benchmark][r.metric] = r;
+  }
   EXPECT_EQ(names, expected);
+  for (const auto& name : expected) {
+    if (!name.starts_with("BM_Process_")) continue;
+    SCOPED_TRACE(name);
+    ASSERT_EQ(sizes[name].size(), 2u);
+    const ResultRow& maps = sizes[name]["fork_maps"];
+    const ResultRow& rss = sizes[name]["fork_rss_pages"];
+    EXPECT_EQ(maps.unit, "count");
+    EXPECT_EQ(rss.unit, "pages");
+    EXPECT_EQ(maps.stddev, "");
+    EXPECT_EQ(maps.repetitions, "1");
+    EXPECT_GT(parse_number(maps.value).value_or(0), 5);
+    EXPECT_GT(parse_number(rss.value).value_or(0), 10);
+  }
+  // The small parent is smaller than ptilab, in mappings and in pages.
+  for (const char* metric : {"fork_maps", "fork_rss_pages"}) {
+    const auto ptilab = parse_number(sizes["BM_Process_ForkExitWait"][metric].value);
+    const auto small = parse_number(sizes["BM_Process_ForkExitWait_SmallParent"][metric].value);
+    ASSERT_TRUE(ptilab && small) << metric;
+    EXPECT_LT(*small, *ptilab) << metric;
+  }
+}
+
+// Without the fork helper beside the binary (a ptilab copied elsewhere on
+// its own), the small-parent benchmarks skip and say where they looked.
+TEST(BenchSuite, SmallParentBenchmarksSkipWithoutTheForkHelper) {
+  TempDir dir;
+  const auto alone = dir / "ptilab";
+  std::filesystem::copy_file(PTILAB_BINARY, alone);
+  const auto o = testing::run_program(alone.string(), {"bench", "--filter", "^BM_Process_ForkExitWait_SmallParent$",
+                                                       "--repetitions", "1", "--min-time", "0.01", "--out",
+                                                       (dir / "out").string()});
+  EXPECT_EQ(o.status, 1) << o.err;
+  EXPECT_NE(o.err.find("ptilab: skipped BM_Process_ForkExitWait_SmallParent: no fork helper " +
+                       (dir / "ptilab-fork-helper").string()),
+            std::string::npos)
+      << o.err;
 }
 
 bool in_path(const std::string& tool) {

@@ -508,11 +508,11 @@ TEST(Cli, QueryPrintsMatchingRows) {
   const std::string header = results_header();
   write_file(dir / "r.csv",
              header +
-                 "r,t,h,x86_64,k,\"console=ttyS0,115200 pti=on\",tcg,on,off,n/a,n/a,BM_Syscall_Null,ns_per_op,100,ns,3,1\n"
-                 "r,t,h,x86_64,k,c,tcg,on,off,n/a,n/a,BM_Syscall_Null,trace:syscalls_per_op,1.01,per_op,3,0\n"
-                 "r,t,h,x86_64,k,c,tcg,off,off,n/a,n/a,BM_Syscall_Null,ns_per_op,50,ns,3,1\n"
-                 "r,t,h,x86_64,k,c,tcg,on,off,n/a,n/a,state,pti_reason=cmdline:pti=on,1,info,1,\n"
-                 "r,t,h,x86_64,k,c,tcg,on,off,n/a,n/a,*,cycles,,not_supported,,\n");
+                 "r,t,b,h,x86_64,k,\"console=ttyS0,115200 pti=on\",tcg,on,off,n/a,n/a,BM_Syscall_Null,ns_per_op,100,ns,3,1\n"
+                 "r,t,b,h,x86_64,k,c,tcg,on,off,n/a,n/a,BM_Syscall_Null,trace:syscalls_per_op,1.01,per_op,3,0\n"
+                 "r,t,b,h,x86_64,k,c,tcg,off,off,n/a,n/a,BM_Syscall_Null,ns_per_op,50,ns,3,1\n"
+                 "r,t,b,h,x86_64,k,c,tcg,on,off,n/a,n/a,state,pti_reason=cmdline:pti=on,1,info,1,\n"
+                 "r,t,b,h,x86_64,k,c,tcg,on,off,n/a,n/a,*,cycles,,not_supported,,\n");
   const auto csv = (dir / "r.csv").string();
   auto o = run_ptilab({"query", csv, "--benchmark", "BM_Syscall_Null", "--metric", "ns_per_op"});
   EXPECT_EQ(o.status, 0) << o.err;

@@ -108,12 +108,15 @@ TEST(Compare, VerdictsAndIntervalsPerBenchmark) {
   EXPECT_NEAR(*slow->delta_pct, 20, 1e-9);
   EXPECT_NEAR(slow->ci_pct->low, 5.0433, 1e-3);
   EXPECT_NEAR(slow->ci_pct->high, 37.5367, 1e-3);
-  EXPECT_EQ(slow->verdict, "slower");
+  // One boot per side: the verdict says its interval knows only that boot.
+  EXPECT_EQ(slow->verdict, "slower (one boot)");
+  EXPECT_FALSE(slow->across_boots);
   EXPECT_EQ(slow->a.n, 5);
   EXPECT_EQ(slow->b.mean, 120);
-  EXPECT_EQ(find(report, "BM_Fast")->verdict, "faster");
-  EXPECT_EQ(find(report, "BM_Same")->verdict, "no significant difference");
+  EXPECT_EQ(find(report, "BM_Fast")->verdict, "faster (one boot)");
+  EXPECT_EQ(find(report, "BM_Same")->verdict, "no significant difference (one boot)");
   EXPECT_TRUE(has_note(report, "1 benchmark/metric pair lacks a stddev")) << report.notes.size();
+  EXPECT_TRUE(has_note(report, "3 intervals cover only the repetitions inside one boot"));
   EXPECT_FALSE(has_note(report, "tcg"));
 }
 
@@ -123,8 +126,8 @@ TEST(Compare, NonTimeUnitsAreHigherOrLower) {
   const std::vector<ResultRow> b = {row("on", "BM_X", "faults", "120", "10", "5", "count"),
                                     row("on", "BM_Y", "cycles_mean", "120", "10", "5", "cycles")};
   const auto report = compare_results(a, b, {});
-  EXPECT_EQ(find(report, "BM_X", "faults")->verdict, "higher");
-  EXPECT_EQ(find(report, "BM_Y", "cycles_mean")->verdict, "slower");
+  EXPECT_EQ(find(report, "BM_X", "faults")->verdict, "higher (one boot)");
+  EXPECT_EQ(find(report, "BM_Y", "cycles_mean")->verdict, "slower (one boot)");
 }
 
 TEST(Compare, SingleRepetitionAndNoSpreadAreSaidSo) {
@@ -146,8 +149,9 @@ TEST(Compare, SeveralConfigurationsInAnOperandIsADataError) {
   spec.a_where.clear();
   const std::string msg = data_message([&] { compare_results(rows, rows, spec); });
   EXPECT_NE(msg.find("A has 2 rows for BM_Slow ns_per_op"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("pti=off run_id=run-off"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("pti=on run_id=run-on"), std::string::npos) << msg;
+  // run_id does not tell configurations apart (boots of one configuration
+  // may come from several runs); pti does.
+  EXPECT_NE(msg.find("different configurations: pti=off; pti=on"), std::string::npos) << msg;
   EXPECT_NE(msg.find("--a-where"), std::string::npos) << msg;
   EXPECT_EQ(msg.find("(a usage error)"), std::string::npos) << msg;
 }
@@ -184,7 +188,7 @@ TEST(Compare, ExtremeAndNonPositiveValuesNameTheRow) {
   // A count may be 0.
   a[0] = row("off", "BM_X", "faults", "0", "0", "5", "count");
   b[0] = row("on", "BM_X", "faults", "3", "1", "5", "count");
-  EXPECT_EQ(find(compare_results(a, b, {}), "BM_X", "faults")->verdict, "higher");
+  EXPECT_EQ(find(compare_results(a, b, {}), "BM_X", "faults")->verdict, "higher (one boot)");
 }
 
 TEST(Compare, OneSidedBenchmarksAreNotedNotCompared) {
@@ -282,7 +286,9 @@ TEST(CompareCli, DirectoryAndCsvGiveTheSameAsTheLibrary) {
   ASSERT_EQ(table.size(), 4u) << o.out;
   EXPECT_EQ(table[0],
             (std::vector<std::string>{"benchmark", "metric", "unit", "a_mean", "a_stddev", "a_n", "b_mean", "b_stddev",
-                                      "b_n", "delta_pct", "ci_low_pct", "ci_high_pct", "confidence", "verdict"}));
+                                      "b_n", "delta_pct", "ci_low_pct", "ci_high_pct", "confidence", "verdict", "basis",
+                                      "a_boots", "b_boots", "a_within_sd", "b_within_sd", "a_between_sd",
+                                      "b_between_sd"}));
   // Round trip: every number read back is the library's to format_number's
   // precision.
   const auto rows = two_configs();
@@ -291,7 +297,7 @@ TEST(CompareCli, DirectoryAndCsvGiveTheSameAsTheLibrary) {
   for (std::size_t i = 0; i < report.rows.size(); ++i) {
     const auto& want = report.rows[i];
     const auto& got = table[i + 1];
-    ASSERT_EQ(got.size(), 14u);
+    ASSERT_EQ(got.size(), 21u);
     EXPECT_EQ(got[0], want.benchmark);
     EXPECT_EQ(got[1], want.metric);
     EXPECT_EQ(got[2], want.unit);
@@ -309,8 +315,14 @@ TEST(CompareCli, DirectoryAndCsvGiveTheSameAsTheLibrary) {
     near(got[11], want.ci_pct->high);
     near(got[12], 0.95);
     EXPECT_EQ(got[13], want.verdict);
+    // One boot a side: repetitions, no between-boot spread.
+    EXPECT_EQ(got[14], "repetitions");
+    EXPECT_EQ(got[15], "1");
+    EXPECT_EQ(got[16], "1");
+    near(got[17], *want.a_pool.within_sd);
+    EXPECT_EQ(got[19], "");
   }
-  EXPECT_EQ(table[1][13], "slower");
+  EXPECT_EQ(table[1][13], "slower (one boot)");
   // The notes go to stderr, not into the CSV.
   EXPECT_NE(o.err.find("ptilab: note: 1 benchmark/metric pair lacks a stddev"), std::string::npos) << o.err;
 }
@@ -328,14 +340,14 @@ TEST(CompareCli, OneFileWithFiltersAndTheTableFormat) {
   const std::string slow = o.out.substr(slow_at, o.out.find('\n', slow_at) - slow_at);
   EXPECT_NE(slow.find(" +20.0% "), std::string::npos) << slow;
   EXPECT_NE(slow.find(" [+5.0%, +37.5%] "), std::string::npos) << slow;
-  EXPECT_TRUE(slow.ends_with(" slower")) << slow;
+  EXPECT_TRUE(slow.ends_with(" slower (one boot)")) << slow;
   EXPECT_NE(o.out.find("no significant difference"), std::string::npos) << o.out;
   EXPECT_NE(o.out.find("note: 1 benchmark/metric pair lacks a stddev"), std::string::npos) << o.out;
 
   // --where alone leaves both configurations in each operand.
   const auto mixed = run_ptilab({"compare", "--where", "host=builder", f.both.string(), f.both.string()});
   EXPECT_EQ(mixed.status, 1);
-  EXPECT_NE(mixed.err.find("from different configurations: pti=off run_id=run-off"), std::string::npos) << mixed.err;
+  EXPECT_NE(mixed.err.find("from different configurations: pti=off; pti=on"), std::string::npos) << mixed.err;
   EXPECT_EQ(std::count(mixed.err.begin(), mixed.err.end(), '\n'), 1) << mixed.err;
 }
 
@@ -415,6 +427,119 @@ TEST(CompareCli, DataErrorsAreOneLineAndExit1) {
     EXPECT_EQ(o.err.find("usage:"), std::string::npos) << joined;
     EXPECT_TRUE(o.out.empty()) << joined;
   }
+}
+
+
+// A row of configuration pti measured in boot `boot`.
+ResultRow boot_row(const std::string& pti, const std::string& boot, const std::string& value,
+                   const std::string& stddev = "1", const std::string& reps = "3") {
+  ResultRow r = row(pti, "BM_Syscall_Null", "ns_per_op", value, stddev, reps);
+  r.boot = boot;
+  r.run_id = "run-" + boot;  // boots from several runs are still replicates
+  return r;
+}
+
+TEST(Compare, BootsAreTheReplicates) {
+  // Three boots a side whose means differ far more than repetitions inside
+  // any one boot (stddev 1): the interval must be the boot means' (Welch
+  // with n = 3 boots, stddev 10 each), not the 9 repetitions'.
+  const std::vector<ResultRow> a = {boot_row("off", "a1", "90"), boot_row("off", "a2", "100"),
+                                    boot_row("off", "a3", "110")};
+  const std::vector<ResultRow> b = {boot_row("on", "b1", "110"), boot_row("on", "b2", "120"),
+                                    boot_row("on", "b3", "130")};
+  const auto report = compare_results(a, b, {});
+  const auto* r = find(report, "BM_Syscall_Null");
+  ASSERT_TRUE(r && r->ci_pct);
+  EXPECT_TRUE(r->across_boots);
+  EXPECT_EQ(r->a.n, 3);
+  EXPECT_NEAR(r->a.mean, 100, 1e-12);
+  EXPECT_NEAR(r->a.stddev, 10, 1e-12);
+  EXPECT_EQ(r->a_pool.boots, 3);
+  EXPECT_EQ(r->a_pool.repetitions, 9);
+  ASSERT_TRUE(r->a_pool.within_sd);
+  EXPECT_NEAR(*r->a_pool.within_sd, 1, 1e-12);
+  // The same as stats' log-ratio interval on the boot means.
+  const Comparison c = compare_log_ratio({100, 10, 3}, {120, 10, 3}, 0.95);
+  EXPECT_NEAR(r->ci_pct->low, c.delta_ci_pct->low, 1e-9);
+  EXPECT_NEAR(r->ci_pct->high, c.delta_ci_pct->high, 1e-9);
+  // +20% with an interval (t, 3.9 df) that contains 0: boots this far
+  // apart cannot tell, although every boot's repetitions agree to 1%.
+  EXPECT_EQ(r->verdict, "no significant difference");
+  EXPECT_FALSE(has_note(report, "inside one boot"));
+  const std::string csv = render_compare_csv(report);
+  EXPECT_NE(csv.find(",basis,a_boots,b_boots,a_within_sd,b_within_sd,a_between_sd,b_between_sd\n"), std::string::npos)
+      << csv;
+  EXPECT_NE(csv.find(",no significant difference,boots,3,3,1,1,10,10\n"), std::string::npos) << csv;
+  EXPECT_NE(render_compare_table(report).find("(3 boots, within ±1.0%)"), std::string::npos)
+      << render_compare_table(report);
+}
+
+TEST(Compare, RowsOfOneBootArePooledAndOneBootSideFallsBackToRepetitions) {
+  // Two runs in boot a1 (3 repetitions each) are one boot; B has one boot:
+  // the interval is the repetitions', and says so.
+  const std::vector<ResultRow> a = {boot_row("off", "a1", "100", "0", "3"), boot_row("off", "a1", "110", "0", "3")};
+  std::vector<ResultRow> a2 = a;
+  a2[1].timestamp = "2026-11-21T18:31:00Z";
+  const std::vector<ResultRow> b = {boot_row("on", "b1", "200", "5", "3")};
+  const auto report = compare_results(a2, b, {});
+  const auto* r = find(report, "BM_Syscall_Null");
+  ASSERT_TRUE(r);
+  EXPECT_FALSE(r->across_boots);
+  EXPECT_EQ(r->a_pool.boots, 1);
+  EXPECT_EQ(r->a.n, 6);
+  EXPECT_NEAR(r->a.mean, 105, 1e-12);
+  EXPECT_NEAR(r->a.stddev, std::sqrt(6 * 25.0 / 5), 1e-12);  // between the two runs only
+  EXPECT_EQ(r->verdict, "slower (one boot)");
+  EXPECT_TRUE(has_note(report, "1 interval covers only the repetitions inside one boot"));
+  // Two boots against one: still not an interval across boots.
+  const std::vector<ResultRow> a3 = {boot_row("off", "a1", "100"), boot_row("off", "a2", "104")};
+  const auto report3 = compare_results(a3, b, {});
+  const auto* r3 = find(report3, "BM_Syscall_Null");
+  ASSERT_TRUE(r3);
+  EXPECT_FALSE(r3->across_boots);
+  EXPECT_EQ(r3->a.n, 6);
+  EXPECT_EQ(r3->verdict, "slower (one boot)");
+  EXPECT_NE(render_compare_table(report3).find("(n=6 over 2 boots)"), std::string::npos) << render_compare_table(report3);
+}
+
+TEST(Compare, RowsWithoutABootAreOneBootPerRun) {
+  // Written before the boot column: a run's parts (different timestamps)
+  // are one boot; two runs are two.
+  std::vector<ResultRow> a = {row("off", "BM_X", "ns_per_op", "100", "1", "3"),
+                              row("off", "BM_X", "ns_per_op", "102", "1", "3")};
+  a[1].timestamp = "2026-11-21T18:35:00Z";
+  const std::vector<ResultRow> b = {row("on", "BM_X", "ns_per_op", "200", "1", "3")};
+  EXPECT_EQ(find(compare_results(a, b, {}), "BM_X")->a_pool.boots, 1);
+  a[1].run_id = "another-run";
+  EXPECT_EQ(find(compare_results(a, b, {}), "BM_X")->a_pool.boots, 2);
+}
+
+TEST(Compare, SameBootAndRunTwiceIsADuplicate) {
+  const std::vector<ResultRow> a = {boot_row("off", "a1", "100"), boot_row("off", "a1", "101")};
+  const std::vector<ResultRow> b = {boot_row("on", "b1", "200")};
+  const std::string msg = data_message([&] { compare_results(a, b, {}); });
+  EXPECT_NE(msg.find("from the same boot and run"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("remove the duplicates"), std::string::npos) << msg;
+}
+
+TEST(Compare, MediansCompareAcrossBootsWithoutAStddev) {
+  // A median row has no stddev; its boot means still have a spread.
+  std::vector<ResultRow> a, b;
+  for (const auto& [boot, v] : {std::pair{"a1", "100"}, {"a2", "102"}, {"a3", "98"}}) {
+    a.push_back(boot_row("off", boot, v, "", "3"));
+    a.back().metric = "ns_per_op_median";
+  }
+  for (const auto& [boot, v] : {std::pair{"b1", "200"}, {"b2", "204"}, {"b3", "196"}}) {
+    b.push_back(boot_row("on", boot, v, "", "3"));
+    b.back().metric = "ns_per_op_median";
+  }
+  CompareSpec spec;
+  spec.metrics = {"ns_per_op_median"};
+  const auto* r = find(compare_results(a, b, spec), "BM_Syscall_Null", "ns_per_op_median");
+  ASSERT_TRUE(r && r->ci_pct);
+  EXPECT_TRUE(r->across_boots);
+  EXPECT_FALSE(r->a_pool.within_sd);
+  EXPECT_EQ(r->verdict, "slower");
 }
 
 }  // namespace

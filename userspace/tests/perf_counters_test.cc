@@ -171,8 +171,9 @@ TEST(PerfCounters, CollectorTakesMeanAndStddevOfTheConfiguredCountersOnly) {
   EXPECT_EQ(r[0].benchmark, "BM_A");
   EXPECT_EQ(r[0].event, "page-faults");
   EXPECT_DOUBLE_EQ(r[0].mean, 16);
-  EXPECT_DOUBLE_EQ(r[0].stddev, 1);
+  EXPECT_DOUBLE_EQ(r[0].stddev.value_or(-1), 1);
   EXPECT_EQ(r[0].repetitions, 3);
+  EXPECT_EQ(r[0].unit, "per_op");
 }
 
 TEST(PerfCounters, CollectorWithoutAggregatesUsesTheIterationRuns) {
@@ -181,7 +182,7 @@ TEST(PerfCounters, CollectorWithoutAggregatesUsesTheIterationRuns) {
   const auto r = c.counter_results();
   ASSERT_EQ(r.size(), 1u);
   EXPECT_DOUBLE_EQ(r[0].mean, 2);
-  EXPECT_DOUBLE_EQ(r[0].stddev, 0);
+  EXPECT_DOUBLE_EQ(r[0].stddev.value_or(-1), 0);
   EXPECT_EQ(r[0].repetitions, 1);
   EXPECT_TRUE(ResultCollector().counter_results().empty());
 }
@@ -195,6 +196,37 @@ RunInfo some_run() {
   run.pcid = "on";
   run.e0pd = run.kpti = "n/a";
   return run;
+}
+
+// The size of the process that forks (bench_properties.h): collected
+// without being asked for, in its own unit, with no stddev.
+TEST(PerfCounters, CollectorTakesPropertyCountersInTheirUnitsWithoutStddev) {
+  ResultCollector c({"page-faults"});
+  for (double v : {550.0, 552.0})
+    c.add(counter_run("BM_A", "", {{"page-faults", 2}, {"fork_maps", 43}, {"fork_rss_pages", v}}));
+  const auto r = c.counter_results();
+  ASSERT_EQ(r.size(), 3u);
+  EXPECT_EQ(r[0].event, "page-faults");
+  EXPECT_EQ(r[1].event, "fork_maps");
+  EXPECT_DOUBLE_EQ(r[1].mean, 43);
+  EXPECT_EQ(r[1].unit, "count");
+  EXPECT_FALSE(r[1].stddev);
+  EXPECT_EQ(r[1].repetitions, 2);
+  EXPECT_EQ(r[2].event, "fork_rss_pages");
+  EXPECT_DOUBLE_EQ(r[2].mean, 551);
+  EXPECT_EQ(r[2].unit, "pages");
+  EXPECT_FALSE(r[2].stddev);
+
+  const auto rows = make_counter_rows(some_run(), r);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[1].metric, "fork_maps");
+  EXPECT_EQ(rows[1].value, "43");
+  EXPECT_EQ(rows[1].unit, "count");
+  EXPECT_EQ(rows[1].stddev, "");
+  EXPECT_EQ(rows[1].repetitions, "2");
+  EXPECT_EQ(rows[2].unit, "pages");
+  for (const auto& row : rows)
+    EXPECT_NE(std::find(kUnits.begin(), kUnits.end(), row.unit), kUnits.end()) << row.unit;
 }
 
 TEST(PerfCounters, CsvRowsRoundTripIncludingTheEmptyNotSupportedValue) {

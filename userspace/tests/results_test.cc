@@ -16,6 +16,10 @@ using testing::TempDir;
 using testing::write_file;
 
 const char* const kHeader =
+    "run_id,timestamp,boot,host,arch,kernel,cmdline,accel,pti,pcid,e0pd,kpti,benchmark,metric,value,unit,"
+    "repetitions,stddev\n";
+// Before the boot column.
+const char* const kLegacyHeader =
     "run_id,timestamp,host,arch,kernel,cmdline,accel,pti,pcid,e0pd,kpti,benchmark,metric,value,unit,"
     "repetitions,stddev\n";
 
@@ -23,6 +27,7 @@ RunInfo sample_run(const std::string& cmdline) {
   RunInfo run;
   run.run_id = "20261121-183000-builder";
   run.timestamp = "2026-11-21T18:30:00Z";
+  run.boot = "5b0c7d9e-3f2a-4c1b-9e8d-7a6b5c4d3e2f";
   run.host = "builder";
   run.arch = "x86_64";
   run.kernel = "6.1.0-56-amd64";
@@ -117,29 +122,49 @@ TEST(Results, WriteReadRoundTripWithNastyCmdlines) {
 }
 
 TEST(Results, ReaderRejectsWrongFieldCountWithFileAndLine) {
-  const std::string row_ok = "r,t,h,x86_64,k,c,none,on,on,n/a,n/a,BM,ns_per_op,1,ns,5,0.1\n";
-  const std::string row_short = "r,t,h,x86_64,k,c,none,on,on,n/a,n/a,BM,ns_per_op,1,ns,5\n";
-  const std::string row_long = "r,t,h,x86_64,k,\"c,d\",none,on,on,n/a,n/a,BM,ns_per_op,1,ns,5,0.1,extra\n";
+  const std::string row_ok = "r,t,b,h,x86_64,k,c,none,on,on,n/a,n/a,BM,ns_per_op,1,ns,5,0.1\n";
+  const std::string row_short = "r,t,b,h,x86_64,k,c,none,on,on,n/a,n/a,BM,ns_per_op,1,ns,5\n";
+  const std::string row_long = "r,t,b,h,x86_64,k,\"c,d\",none,on,on,n/a,n/a,BM,ns_per_op,1,ns,5,0.1,extra\n";
   EXPECT_EQ(parse_results(kHeader + row_ok, "a.csv").size(), 1u);
   EXPECT_EQ(message_of([&] { parse_results(kHeader + row_ok + row_short, "a.csv"); }),
-            "a.csv:3: expected 17 fields, got 16");
-  EXPECT_EQ(message_of([&] { parse_results(kHeader + row_long, "a.csv"); }), "a.csv:2: expected 17 fields, got 18");
+            "a.csv:3: expected 18 fields, got 17");
+  EXPECT_EQ(message_of([&] { parse_results(kHeader + row_long, "a.csv"); }), "a.csv:2: expected 18 fields, got 19");
   EXPECT_EQ(message_of([&] { parse_results(kHeader + row_ok + "\n", "a.csv"); }),
-            "a.csv:3: expected 17 fields, got 1");
+            "a.csv:3: expected 18 fields, got 1");
+}
+
+TEST(Results, FilesFromBeforeTheBootColumnReadWithBootEmpty) {
+  const auto rows = parse_results(std::string(kLegacyHeader) + "r,t,h,x86_64,k,c,none,on,on,n/a,n/a,BM,ns_per_op,1,ns,5,0.1\n",
+                                  "old.csv");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].boot, "");
+  EXPECT_EQ(rows[0].host, "h");
+  EXPECT_EQ(rows[0].stddev, "0.1");
+  // Their rows have the old count; a new row in an old file is an error.
+  EXPECT_EQ(message_of([&] {
+              parse_results(std::string(kLegacyHeader) + "r,t,b,h,x86_64,k,c,none,on,on,n/a,n/a,BM,ns_per_op,1,ns,5,0.1\n",
+                            "old.csv");
+            }),
+            "old.csv:2: expected 17 fields, got 18");
+  // Written back, they get the current header.
+  EXPECT_TRUE(format_results(rows).starts_with(kHeader));
 }
 
 TEST(Results, ReaderRejectsBadHeaders) {
   const std::string renamed =
-      "run_id,timestamp,hostname,arch,kernel,cmdline,accel,pti,pcid,e0pd,kpti,benchmark,metric,value,unit,"
+      "run_id,timestamp,boot,hostname,arch,kernel,cmdline,accel,pti,pcid,e0pd,kpti,benchmark,metric,value,unit,"
       "repetitions,stddev\n";
   const std::string reordered =
-      "timestamp,run_id,host,arch,kernel,cmdline,accel,pti,pcid,e0pd,kpti,benchmark,metric,value,unit,"
+      "timestamp,run_id,boot,host,arch,kernel,cmdline,accel,pti,pcid,e0pd,kpti,benchmark,metric,value,unit,"
       "repetitions,stddev\n";
   const std::string missing =
-      "run_id,timestamp,host,arch,kernel,cmdline,accel,pti,pcid,e0pd,kpti,benchmark,metric,value,unit,"
+      "run_id,timestamp,boot,host,arch,kernel,cmdline,accel,pti,pcid,e0pd,kpti,benchmark,metric,value,unit,"
       "repetitions\n";
+  const std::string boot_elsewhere =
+      "run_id,timestamp,host,arch,kernel,cmdline,accel,pti,pcid,e0pd,kpti,benchmark,metric,value,unit,"
+      "repetitions,stddev,boot\n";
   const std::string extra = std::string(kHeader).insert(std::string(kHeader).size() - 1, ",note");
-  for (const auto& header : {renamed, reordered, missing, extra}) {
+  for (const auto& header : {renamed, reordered, missing, extra, boot_elsewhere}) {
     const std::string msg = message_of([&] { parse_results(header, "b.csv"); });
     EXPECT_TRUE(msg.starts_with("b.csv: not a ptilab results file")) << msg;
   }

@@ -279,7 +279,7 @@ TEST(Snapshot, FromFixtureDirectory) {
 // come back unsupported; a replay gives the same rows.
 TEST(Snapshot, ProbesRecordedAndReplayed) {
   SnapshotInputs in;
-  in.sys = {"6.1.0-56-amd64", "x86_64", "h", "pti=on"};
+  in.sys = {"6.1.0-56-amd64", "x86_64", "h", "pti=on", "9f3c1e2a-0000-4000-8000-000000000001"};
   in.state = kState;
   in.probe_listing = kProbe;
   in.iterations = 100;
@@ -290,11 +290,15 @@ TEST(Snapshot, ProbesRecordedAndReplayed) {
                {"invpcid_all", {EOPNOTSUPP, ""}}};
   in.run_id = "r";
   in.timestamp = "2026-12-01T00:00:00Z";
+  in.boot = in.sys.boot_id;
   in.host = "h";
   in.accel = "none";
   const auto rows = snapshot_rows(in);
+  ASSERT_FALSE(rows.empty());
+  EXPECT_EQ(rows.front().boot, "9f3c1e2a-0000-4000-8000-000000000001");
   TempDir dir;
   record_snapshot(in, dir.path());
+  // The boot id travels in run.txt: the replay's rows are the same boot's.
   EXPECT_EQ(format_results(snapshot_rows(replay_snapshot(dir.path()))), format_results(rows));
   std::vector<Metric> probes;
   for (const auto& m : metrics(rows))
@@ -322,7 +326,7 @@ TEST(Snapshot, WithoutTheModule) {
   EXPECT_EQ(dir.entries(), std::set<std::string>{});
 
   SnapshotInputs in;
-  in.sys = {"6.1.0-57-amd64", "x86_64", "h", "console=ttyS0 pti=on"};
+  in.sys = {"6.1.0-57-amd64", "x86_64", "h", "console=ttyS0 pti=on", ""};
   in.cpuinfo = "processor : 0\nflags : fpu pti pcid\nbugs : spectre_v1\n";
   in.meltdown = "Not affected\n";
   in.no_module = "ptilab.ko is not loaded";

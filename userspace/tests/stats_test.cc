@@ -155,5 +155,35 @@ TEST(Stats, RejectsBadInput) {
   EXPECT_THROW(compare_summaries({NAN, 1, 5}, {1, 1, 5}, 0.95), Error);
 }
 
+// Known answer: equal relative spreads and 4 replicates a side give
+// exactly 6 Welch degrees of freedom (t = 2.446912, the textbook 97.5%
+// point); the interval is 2 * exp(+-t * sqrt(2 * 0.1^2 / 4)).
+TEST(Stats, LogRatioKnownAnswer) {
+  const Comparison c = compare_log_ratio({100, 10, 4}, {200, 20, 4}, 0.95);
+  ASSERT_TRUE(c.df && c.t && c.delta_ci_pct);
+  EXPECT_NEAR(*c.df, 6, 1e-12);
+  EXPECT_NEAR(*c.t, 2.446912, 1e-6);
+  EXPECT_NEAR(c.delta_ci_pct->low, 68.22369, 1e-4);
+  EXPECT_NEAR(c.delta_ci_pct->high, 137.77864, 1e-4);
+  EXPECT_NEAR(*c.delta_pct, 100, 1e-12);
+  EXPECT_EQ(c.outcome, Outcome::kHigher);
+  EXPECT_FALSE(c.difference_ci);
+}
+
+// Where Fieller has no finite interval (A within noise of 0: two boots,
+// t = 12.7), the log ratio still has one, and it stays above 0.
+TEST(Stats, LogRatioIsBoundedAndPositiveWhereFiellerIsNot) {
+  const Summary a{1440, 700, 2}, b{34815, 380, 2};
+  EXPECT_FALSE(compare_summaries(a, b, 0.95).delta_ci_pct);
+  const Comparison c = compare_log_ratio(a, b, 0.95);
+  ASSERT_TRUE(c.delta_ci_pct);
+  EXPECT_GT(c.delta_ci_pct->low, -100);
+  EXPECT_LT(c.delta_ci_pct->low, *c.delta_pct);
+  EXPECT_GT(c.delta_ci_pct->high, *c.delta_pct);
+  // Not positive: no log, Fieller's answer.
+  const Summary zero{0, 1, 3}, one{1, 1, 3};
+  EXPECT_EQ(compare_log_ratio(zero, one, 0.95).outcome, compare_summaries(zero, one, 0.95).outcome);
+}
+
 }  // namespace
 }  // namespace ptilab

@@ -30,5 +30,17 @@ TEST(SysInfo, ReadsUnameAndTrimsCmdline) {
   EXPECT_EQ(read_system_info(dir / "missing").cmdline, "unknown");
 }
 
+// The boot id is the kernel's: the same as /proc says, the same on a
+// second read (one boot), and empty (not an error) where it cannot be read.
+TEST(SysInfo, BootIdIsTheKernels) {
+  const auto proc = testing::slurp("/proc/sys/kernel/random/boot_id");
+  ASSERT_EQ(proc.size(), 37u) << proc;  // a UUID and its newline
+  const auto info = read_system_info();
+  EXPECT_EQ(info.boot_id + "\n", proc);
+  EXPECT_EQ(read_system_info().boot_id, info.boot_id);
+  TempDir dir;
+  EXPECT_EQ(read_system_info(dir / "cmdline", dir / "missing").boot_id, "");
+}
+
 }  // namespace
 }  // namespace ptilab

@@ -2,17 +2,22 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <tuple>
+
 #include "error.h"
+#include "stats.h"
 
 namespace ptilab {
 namespace {
 
 ResultRow row(const std::string& bench, const std::string& pti, const std::string& value, const std::string& stddev,
               const std::string& pcid = "off", const std::string& kernel = "6.1.0-56-amd64",
-              const std::string& timestamp = "2026-11-21T18:30:00Z") {
+              const std::string& timestamp = "2026-11-21T18:30:00Z", const std::string& boot = "") {
   ResultRow r;
   r.run_id = "run";
   r.timestamp = timestamp;
+  r.boot = boot.empty() ? "boot-" + pti : boot;
   r.host = "h";
   r.arch = "x86_64";
   r.kernel = kernel;
@@ -49,40 +54,13 @@ TEST(TableLabel, Arm64UsesKptiAndE0pd) {
   EXPECT_THROW(config_label(r, true), Error);
 }
 
-TEST(TableRatio, RatioOfMeans) {
-  const auto r = isolation_ratio({187, 2}, {100, 1});
-  ASSERT_TRUE(r);
-  EXPECT_DOUBLE_EQ(r->value, 1.87);
-  EXPECT_FALSE(r->within_noise);
-  EXPECT_EQ(format_ratio(*r), "1.87x");
-}
-
-TEST(TableRatio, OverlappingIntervalsAreWithinNoise) {
-  // 105±3 reaches down to 102, 100±2 up to 102: touching counts as overlap.
-  auto r = isolation_ratio({105, 3}, {100, 2});
-  ASSERT_TRUE(r);
-  EXPECT_TRUE(r->within_noise);
-  EXPECT_EQ(format_ratio(*r), "1.05x (within noise)");
-  // 105±2.9 and 100±2 leave a gap.
-  r = isolation_ratio({105, 2.9}, {100, 2});
-  EXPECT_FALSE(r->within_noise);
-  // The order does not matter: on faster than off, overlapping.
-  r = isolation_ratio({98, 1}, {100, 1.5});
-  EXPECT_TRUE(r->within_noise);
-  EXPECT_EQ(format_ratio(*r), "0.98x (within noise)");
-}
-
-TEST(TableRatio, MissingStddevCountsAsZeroAndZeroMeanHasNoRatio) {
-  EXPECT_FALSE(intervals_overlap({101, std::nullopt}, {100, std::nullopt}));
-  EXPECT_TRUE(intervals_overlap({101, std::nullopt}, {100, 1}));
-  EXPECT_FALSE(isolation_ratio({1, 0}, {0, 0}));
-}
-
 TEST(TableCell, MeanAndRelativeStddev) {
   EXPECT_EQ(format_measurement({123.4, 2.5914}), "123.4 ns ±2.1%");
   EXPECT_EQ(format_measurement({1234.56, 0}), "1234.6 ns ±0.0%");
   EXPECT_EQ(format_measurement({50, std::nullopt}), "50.0 ns");
 }
+
+const char* const kWhyNone = "why: not recorded (no state rows: ptilab snapshot); CPU: not recorded";
 
 TEST(TableRender, OneGroupWithRatioAndNoise) {
   std::vector<ResultRow> rows = {
@@ -96,14 +74,62 @@ TEST(TableRender, OneGroupWithRatioAndNoise) {
   rows.push_back(median);
   std::vector<std::string> notes;
   // Columns: names left-aligned, cells right-aligned ("±" is one column).
+  // One boot a side: the interval is the repetitions' (Fieller, Welch's t
+  // with 5 repetitions a side), and says so.
   EXPECT_EQ(render_table(rows, &notes),
-            "arch=x86_64 kernel=6.1.0-56-amd64 accel=tcg\n"
-            "  pti=on   why: not recorded (no state rows: ptilab snapshot); CPU: not recorded\n"
-            "  pti=off  why: not recorded (no state rows: ptilab snapshot); CPU: not recorded\n"
-            "benchmark                pti=on          pti=off  on/off\n"
-            "BM_Syscall_Null  187.0 ns ±1.1%   100.0 ns ±1.0%  1.87x\n"
-            "BM_Syscall_Mix   520.0 ns ±1.9%  500.0 ns ±10.0%  1.04x (within noise)\n");
+            std::string("arch=x86_64 kernel=6.1.0-56-amd64 accel=tcg\n") + "  pti=on   " + kWhyNone + "; 1 boot\n" +
+                "  pti=off  " + kWhyNone + "; 1 boot\n" +
+                "benchmark                pti=on          pti=off  on/off\n"
+                "BM_Syscall_Null  187.0 ns ±1.1%   100.0 ns ±1.0%  1.87x [1.84, 1.90] (one boot)\n"
+                "BM_Syscall_Mix   520.0 ns ±1.9%  500.0 ns ±10.0%  1.04x [0.93, 1.18] within noise (one boot)\n"
+                "cells: mean ns per op ±stddev as % of it; on/off: ratio of means, [95% interval] (Fieller)\n");
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_NE(notes[0].find("cover only the repetitions inside one boot"), std::string::npos) << notes[0];
+}
+
+TEST(TableRender, BootsAreTheReplicates) {
+  // Three boots a side; each boot's repetitions agree to 1%, the boots
+  // differ by 10%: the cells show both spreads, the ratio's interval is the
+  // boots' (the same as compare_log_ratio on the boot means) and is not
+  // marked "(one boot)".
+  std::vector<ResultRow> rows;
+  for (const auto& [boot, v] : {std::pair{"a1", "90"}, {"a2", "100"}, {"a3", "110"}})
+    rows.push_back(row("BM", "off", v, "1", "off", "6.1.0-56-amd64", "2026-11-21T18:30:00Z", boot));
+  for (const auto& [boot, v] : {std::pair{"b1", "180"}, {"b2", "200"}, {"b3", "220"}})
+    rows.push_back(row("BM", "on", v, "2", "off", "6.1.0-56-amd64", "2026-11-21T18:30:00Z", boot));
+  std::vector<std::string> notes;
+  const std::string out = render_table(rows, &notes);
+  const Comparison c = compare_log_ratio({100, 10, 3}, {200, 20, 3}, 0.95);
+  char ratio[64];
+  std::snprintf(ratio, sizeof ratio, "2.00x [%.2f, %.2f]\n", 1 + c.delta_ci_pct->low / 100,
+                1 + c.delta_ci_pct->high / 100);
+  EXPECT_NE(out.find(std::string("BM         200.0 ns ±10.0% (w ±1.0%)  100.0 ns ±10.0% (w ±1.0%)  ") + ratio),
+            std::string::npos)
+      << out << ratio;
+  EXPECT_NE(out.find("  pti=on   " + std::string(kWhyNone) + "; 3 boots\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("cells over boots: mean ns per op ±stddev as % of it between boots (w: within one boot); on/off: "
+                     "ratio of means, [95% interval] (across boots: log scale, Welch; one boot: Fieller)\n"),
+            std::string::npos)
+      << out;
   EXPECT_TRUE(notes.empty());
+}
+
+TEST(TableRender, Arm64HasARatioPerE0pdValue) {
+  // The four arm64 configurations: kpti on/off with E0PD, and without.
+  std::vector<ResultRow> rows;
+  for (const auto& [kpti, e0pd, v] : {std::tuple{"on", "on", "300"}, {"off", "on", "100"}, {"on", "off", "400"},
+                                      {"off", "off", "100"}}) {
+    auto r = row("BM", "n/a", v, "1");
+    r.arch = "aarch64";
+    r.kpti = kpti;
+    r.e0pd = e0pd;
+    r.pcid = "n/a";
+    r.boot = std::string(kpti) + e0pd;
+    rows.push_back(r);
+  }
+  const std::string out = render_table(rows, nullptr);
+  EXPECT_NE(out.find("on/off e0pd=on                 on/off e0pd=off\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("  3.00x [2.97, 3.03] (one boot)  4.00x [3.96, 4.04] (one boot)\n"), std::string::npos) << out;
 }
 
 TEST(TableRender, PcidJoinsTheLabelWhenItDiffers) {
@@ -116,8 +142,10 @@ TEST(TableRender, PcidJoinsTheLabelWhenItDiffers) {
   EXPECT_NE(out.find("pti=on,pcid=on"), std::string::npos) << out;
   EXPECT_NE(out.find("pti=on,pcid=off"), std::string::npos) << out;
   EXPECT_NE(out.find("pti=off,pcid=on"), std::string::npos) << out;
-  // Two pti=on columns: no single ratio to give.
-  EXPECT_NE(out.find("100.0 ns ±1.0%  -\n"), std::string::npos) << out;
+  // pcid=on has one configuration each way: its ratio; pcid=off has no
+  // pti=off, so no ratio to give.
+  EXPECT_NE(out.find("  on/off pcid=on\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("100.0 ns ±1.0%  2.00x [1.98, 2.02] (one boot)\n"), std::string::npos) << out;
 }
 
 TEST(TableRender, GroupsByKernelAndMarksMissingCells) {
@@ -127,17 +155,17 @@ TEST(TableRender, GroupsByKernelAndMarksMissingCells) {
       row("BM", "on", "220", "1", "off", "6.12.0-1-amd64"),
   };
   const std::string out = render_table(rows, nullptr);
-  EXPECT_EQ(out,
-            "arch=x86_64 kernel=6.1.0-56-amd64 accel=tcg\n"
-            "  pti=on   why: not recorded (no state rows: ptilab snapshot); CPU: not recorded\n"
-            "  pti=off  why: not recorded (no state rows: ptilab snapshot); CPU: not recorded\n"
-            "benchmark          pti=on         pti=off  on/off\n"
-            "BM         200.0 ns ±0.5%  100.0 ns ±1.0%  2.00x\n"
-            "\n"
-            "arch=x86_64 kernel=6.12.0-1-amd64 accel=tcg\n"
-            "  pti=on  why: not recorded (no state rows: ptilab snapshot); CPU: not recorded\n"
-            "benchmark          pti=on\n"
-            "BM         220.0 ns ±0.5%\n");
+  EXPECT_EQ(out, std::string("arch=x86_64 kernel=6.1.0-56-amd64 accel=tcg\n") + "  pti=on   " + kWhyNone +
+                     "; 1 boot\n" + "  pti=off  " + kWhyNone + "; 1 boot\n" +
+                     "benchmark          pti=on         pti=off  on/off\n"
+                     "BM         200.0 ns ±0.5%  100.0 ns ±1.0%  2.00x [1.98, 2.02] (one boot)\n"
+                     "cells: mean ns per op ±stddev as % of it; on/off: ratio of means, [95% interval] (Fieller)\n"
+                     "\n"
+                     "arch=x86_64 kernel=6.12.0-1-amd64 accel=tcg\n" +
+                     "  pti=on  " + kWhyNone + "; 1 boot\n" +
+                     "benchmark          pti=on\n"
+                     "BM         220.0 ns ±0.5%\n"
+                     "cells: mean ns per op ±stddev as % of it; on/off: ratio of means, [95% interval] (Fieller)\n");
 }
 
 // The state and cpu rows (ptilab snapshot) say why and on what.
@@ -156,27 +184,28 @@ TEST(TableRender, ReasonAndCpuPerConfiguration) {
   rows.push_back(fact("cpu", "qemu_cpu=max", "on"));
   const std::string out = render_table(rows, nullptr);
   EXPECT_NE(out.find("  pti=on   why: forced on by pti=on on the kernel command line (cmdline:pti=on); CPU: QEMU TCG "
-                     "CPU version 2.5+ (QEMU -cpu max)\n"),
+                     "CPU version 2.5+ (QEMU -cpu max); 1 boot\n"),
             std::string::npos)
       << out;
-  EXPECT_NE(out.find("  pti=off  why: off: the CPU is not affected by Meltdown (not_affected); CPU: not recorded\n"),
+  EXPECT_NE(out.find("  pti=off  why: off: the CPU is not affected by Meltdown (not_affected); CPU: not recorded; 1 "
+                     "boot\n"),
             std::string::npos)
       << out;
 }
 
-TEST(TableRender, LatestRepeatWinsWithANote) {
+TEST(TableRender, TwoRunsInOneBootAreOneBoot) {
+  // Two runs of pti=on in the same boot: pooled as one boot (their
+  // repetitions together), not two replicates.
   const std::vector<ResultRow> rows = {
-      row("BM", "on", "300", "1", "off", "k", "2026-11-21T18:40:00Z"),
-      row("BM", "on", "200", "1", "off", "k", "2026-11-21T18:30:00Z"),
+      row("BM", "on", "300", "1", "off", "k", "2026-11-21T18:40:00Z", "same"),
+      row("BM", "on", "200", "1", "off", "k", "2026-11-21T18:30:00Z", "same"),
       row("BM", "off", "100", "1", "off", "k"),
   };
-  std::vector<std::string> notes;
-  const std::string out = render_table(rows, &notes);
-  EXPECT_NE(out.find("300.0 ns"), std::string::npos) << out;
-  EXPECT_EQ(out.find("200.0 ns"), std::string::npos) << out;
-  EXPECT_NE(out.find("3.00x"), std::string::npos) << out;
-  ASSERT_EQ(notes.size(), 1u);
-  EXPECT_NE(notes[0].find("latest"), std::string::npos);
+  const std::string out = render_table(rows, nullptr);
+  EXPECT_NE(out.find("250.0 ns ±21.1%"), std::string::npos) << out;  // sqrt((8 + 5*2500*2) / 9) of 250
+  EXPECT_NE(out.find("; 1 boot\n"), std::string::npos) << out;
+  EXPECT_EQ(out.find("boots"), std::string::npos) << out;
+  EXPECT_NE(out.find("2.50x ["), std::string::npos) << out;
 }
 
 TEST(TableRender, BadNumbersNameTheRow) {
