@@ -569,6 +569,40 @@ class CliTest(unittest.TestCase):
         self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
         self.assertNotIn("Traceback", p.stderr)
 
+    def test_headline_is_compares_interval(self):
+        """scripts/headline (what vm-bench --until-ci stops on) prints
+        ptilab compare's ratio and interval, and --within decides by it."""
+        headline = [os.path.join(TOP, "scripts", "headline"), "--ptilab", PTILAB]
+        p = subprocess.run(headline + [BOOTS], capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rows = {r["benchmark"]: r for r in csv.DictReader(io.StringIO(p.stdout))}
+        d = compare(BOOTS, ["arch=x86_64", "pcid=off", "pti=off"], ["arch=x86_64", "pcid=off", "pti=on"])
+        for bench in ("BM_Syscall_Null", "BM_Macro_ShellScript/concurrency:1"):
+            r, c = rows[bench], d[bench]
+            self.assertEqual((r["basis"], r["boots_off"], r["boots_on"]), ("boots", "2", "2"))
+            self.assertAlmostEqual(float(r["ratio"]), 1 + float(c["delta_pct"]) / 100, places=3)
+            self.assertAlmostEqual(float(r["low"]), 1 + float(c["ci_low_pct"]) / 100, places=3)
+            self.assertAlmostEqual(float(r["high"]), 1 + float(c["ci_high_pct"]) / 100, places=3)
+        widest = max(float(r["half_width_pct"]) for r in rows.values())
+        self.assertEqual(subprocess.run(headline + ["--within", str(widest + 1), BOOTS], capture_output=True,
+                                        timeout=60).returncode, 0)
+        p = subprocess.run(headline + ["--within", str(widest / 2), BOOTS], capture_output=True, text=True,
+                           timeout=60)
+        self.assertEqual(p.returncode, 1)
+        self.assertRegex(p.stderr, r"headline: x86_64 pti on/off pcid=off BM_\S+: ±[0-9.]+% > ±")
+        for bad in (["--within", "0", BOOTS], ["--within", "x", BOOTS], ["--benchmarks", "(", BOOTS], []):
+            p = subprocess.run(headline + bad, capture_output=True, text=True, timeout=60)
+            self.check(p, 2, r"^headline: .*\nUSAGE: scripts/headline")
+        p = subprocess.run(headline + [out_dir("empty")], capture_output=True, text=True, timeout=60)
+        self.check(p, 1, r"^headline: .*no results CSV")
+
+    def test_coverage_needs_three_runs(self):
+        cov = os.path.join(TOP, "scripts", "coverage")
+        p = subprocess.run([cov, "--from", BOOTS, BOOTS], capture_output=True, text=True, timeout=60)
+        self.check(p, 2, r"^coverage: --from needs at least 3 runs\nUSAGE:")
+        p = subprocess.run([cov, "--runs", "2"], capture_output=True, text=True, timeout=60)
+        self.check(p, 2, r"^coverage: --runs needs at least 3")
+
     def test_bad_arguments_exit_2_with_usage(self):
         for args in ([], ["--bogus", VM], ["--out"], ["--out", "/tmp/x", "--baseline"]):
             p = subprocess.run(["/usr/bin/python3", REPORT, *args], capture_output=True, text=True)
