@@ -185,9 +185,11 @@ CompareRow compare_pair(const Replicated& ra, const Replicated& rb, double confi
   row.unit = ra.first().unit;
   row.a_pool = pool_rows(ra.rows);
   row.b_pool = pool_rows(rb.rows);
-  row.across_boots = row.a_pool.between && row.b_pool.between;
-  row.a = row.across_boots ? *row.a_pool.between : row.a_pool.all;
-  row.b = row.across_boots ? *row.b_pool.between : row.b_pool.all;
+  // What the interval is built from, and the interval: replicates.h.
+  const Contrast k = contrast(row.a_pool, row.b_pool, confidence);
+  row.across_boots = k.across_boots;
+  row.a = k.a;
+  row.b = k.b;
   // Boot means carry their own spread; one boot's needs its stddev.
   const auto measured_sd = [](const Replicated& r) {
     return std::all_of(r.rows.begin(), r.rows.end(), [](const ResultRow* x) { return !x->stddev.empty(); });
@@ -199,7 +201,6 @@ CompareRow compare_pair(const Replicated& ra, const Replicated& rb, double confi
     row.verdict = "insufficient data (no stddev)";
     return row;
   }
-  const Contrast k = contrast(row.a_pool, row.b_pool, confidence);
   const Comparison& c = k.comparison;
   row.delta_pct = c.delta_pct;
   row.ci_pct = c.delta_ci_pct;
