@@ -6,10 +6,13 @@ SHELL := /bin/bash
 
 # Debian kernel series to fetch and boot (6.1 or 6.12).
 KSERIES ?= 6.1
-# Target of the module (x86_64, or arm64 cross-built with
-# CROSS_COMPILE=aarch64-linux-gnu-); vm-bench also takes ARCH=all.
-ARCH ?= x86_64
-override KARCH := $(if $(filter arm64 aarch64,$(ARCH)),arm64,x86_64)
+# Target of the module: the build machine's own architecture unless ARCH
+# says otherwise (arm64 on x86 is cross-built with Debian's
+# aarch64-linux-gnu- toolchain); vm-bench also takes ARCH=all.
+karch = $(if $(filter arm64 aarch64,$(1)),arm64,x86_64)
+HOST_KARCH := $(call karch,$(shell uname -m))
+ARCH ?= $(HOST_KARCH)
+override KARCH := $(call karch,$(ARCH))
 # Build the module against these headers instead of Debian's fetched ones,
 # e.g. KDIR=/lib/modules/$(uname -r)/build on a real test host.
 KDIR ?=
@@ -54,8 +57,13 @@ module:
 endif
 
 # Kbuild takes ARCH from the environment too, so always pass it: the
-# x86 build gets ARCH=x86, never the user's ARCH=x86_64 spelling.
-MODULE_CROSS = $(if $(filter arm64,$(KARCH)),ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-,ARCH=x86)
+# x86 build gets ARCH=x86, never the user's ARCH=x86_64 spelling. A
+# prefixed toolchain only when the target is not the build machine's (a
+# test host builds natively, with the compiler its headers name).
+CROSS_PREFIX_arm64 := aarch64-linux-gnu-
+CROSS_PREFIX_x86_64 := x86_64-linux-gnu-
+MODULE_CROSS = ARCH=$(if $(filter arm64,$(KARCH)),arm64,x86) \
+	$(if $(filter-out $(HOST_KARCH),$(KARCH)),CROSS_COMPILE=$(CROSS_PREFIX_$(KARCH)))
 
 .PHONY: module-build
 module-build:
