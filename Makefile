@@ -90,6 +90,7 @@ vm-bench: userspace
 	@case $(VMBENCH_ARCH) in all|x86_64|amd64) $(MAKE) --no-print-directory module ARCH=x86_64 ;; esac
 	@case $(VMBENCH_ARCH) in all|arm64|aarch64) $(MAKE) --no-print-directory module userspace-arm64 ARCH=arm64 ;; esac
 	@scripts/vm-bench --arch $(VMBENCH_ARCH) --kseries $(KSERIES) $(if $(BOOTS),--boots $(BOOTS)) \
+		$(if $(MACRO_BOOTS),--macro-boots $(MACRO_BOOTS)) $(if $(MACRO_ARCH),--macro-arch $(MACRO_ARCH)) \
 		$(if $(UNTIL_CI),--until-ci $(UNTIL_CI))
 
 # The running kernel, no VM: scripts/bench builds and loads the module

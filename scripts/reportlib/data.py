@@ -279,9 +279,12 @@ def tlb_pages(benchmark):
 class Dataset:
     """Every row of every run, indexed for the sections."""
 
-    def __init__(self, runs, baseline=None):
+    def __init__(self, runs, baseline=None, workloads=()):
         self.runs = runs
         self.baseline = baseline  # a Run or None; also in runs
+        # The macro tier's benchmark families (ptilab schema --json): shown
+        # in their own section, not among the microbenchmarks.
+        self.workloads = frozenset(workloads)
         raw = [r for run in runs for r in run.rows]
         seen = {}
         for r in raw:
@@ -349,12 +352,17 @@ class Dataset:
     def get(self, config, benchmark, metric):
         return self._index.get((config, benchmark, metric))
 
+    def is_workload(self, benchmark):
+        """Whether the benchmark is one of the macro tier's workloads."""
+        return benchmark.split("/", 1)[0] in self.workloads
+
     def benchmarks(self, pred=lambda b: True, metric="ns_per_op"):
-        """Benchmarks with the metric, in the order the runs wrote them."""
+        """Microbenchmarks with the metric, in the order the runs wrote
+        them (the macro tier's workloads are not among them)."""
         out, seen = [], set()
         for r in self.rows:
             if r.metric == metric and r.benchmark.startswith("BM_") and r.benchmark not in seen \
-                    and pred(r.benchmark):
+                    and not self.is_workload(r.benchmark) and pred(r.benchmark):
                 seen.add(r.benchmark)
                 out.append(r.benchmark)
         return out

@@ -8,13 +8,14 @@ import math
 import re
 from collections import Counter
 
-from . import plots, seed
+from . import macro, plots, seed
 from .data import accel_label, extra_cr3, tlb_pages
 
 SECTIONS = [
     ("overview", "Overview"),
     ("state", "Isolation state"),
     ("benchmarks", "Benchmarks"),
+    ("macro", "Macro tier: builds and servers"),
     ("tlb", "TLB working set"),
     ("extra-cr3", "Extra CR3 writes"),
     ("probes", "Cost probes"),
@@ -90,6 +91,26 @@ def fmt_ns(v):
     return f"{v / f:,.1f} {unit}" if unit != "ns" else f"{v:,.1f} ns"
 
 
+def fmt_rate(v):
+    if v is None:
+        return "–"
+    if v >= 1e6:
+        return f"{v / 1e6:.2f}M"
+    if v >= 1e3:
+        return f"{v / 1e3:.1f}k"
+    return f"{v:.0f}"
+
+
+def macro_change(c, with_interval):
+    """'(+38.0% [+30.1, +46.2])' of a macro-tier cell; '' without a change."""
+    if c.delta_pct is None:
+        return ""
+    text = f"{c.delta_pct:+.1f}%"
+    if with_interval and c.ci_low_pct is not None and c.ci_high_pct is not None:
+        text += f" [{c.ci_low_pct:+.1f}, {c.ci_high_pct:+.1f}]"
+    return f"({e(text)})"
+
+
 def fmt_mean_sd(row, cv_row=None):
     if row is None or row.value is None:
         return "–"
@@ -159,6 +180,7 @@ class Page:
         # say which failed and at what confidence the others came out.
         for a, b in self.pairs:
             comparer.deltas(a, b)
+        self.macro_pairs, self.macro_failure = macro.macro_tier(ds, comparer.binary)
 
     # -- helpers ----------------------------------------------------------
     def group_title(self, g):
@@ -654,6 +676,66 @@ class Page:
                             f"time with {iso} on / off (log scale)")
                 + self.bench_pairs_table(cs, benches, gp))
 
+    def macro(self):
+        if self.macro_failure:
+            return f'<p class="missing">Macro tier: ptilab table --macro-csv failed: {e(self.macro_failure)}</p>'
+        if not self.macro_pairs:
+            return missing("Macro tier (the BM_Macro_ workloads of the Debian guest with isolation on and off: "
+                           "make vm-bench)")
+        out = [how("The workloads people asked about when isolation shipped, in a real Debian 12 guest "
+                   "(<code>scripts/vm --image debian</code>): <code>make -j4</code> of Lua, PostgreSQL "
+                   "<code>pgbench -S</code> and Redis <code>redis-benchmark</code>. Real is the wall time of one "
+                   "iteration; user and sys the CPU time of the processes the benchmark started (getrusage of its "
+                   "children, as <code>time</code> reports). The change is on against off with ptilab's interval "
+                   "(across boots where each side has two or more). The score is the geometric mean of the "
+                   "real-time ratios over the workloads, as unixbench's index summarises its tests. From "
+                   "<code>ptilab table --macro-csv</code>.")]
+        for p in self.macro_pairs:
+            out.append(f"<h3>{e(p.arch)} · {e(p.kernel)} · {accel_tag(p.accel)} · {e(p.off)} "
+                       f"({p.boots[0]} boot{'s' if p.boots[0] != 1 else ''}) | {e(p.on)} "
+                       f"({p.boots[1]} boot{'s' if p.boots[1] != 1 else ''})</h3>")
+            rows = []
+            for line in p.lines:
+                row = [f"<code>{e(line.benchmark)}</code>"]
+                for metric in ("ns_per_op", "user_ns_per_op", "sys_ns_per_op"):
+                    c = line.cells.get(metric)
+                    if c is None:
+                        row += ["–", "–"]
+                        continue
+                    row += [e(fmt_ns(c.off)), e(fmt_ns(c.on)) + " " + macro_change(c, metric == "ns_per_op")]
+                off, on = line.entries_per_s
+                row.append(e(f"{fmt_rate(off)} | {fmt_rate(on)}") if off is not None and on is not None else "–")
+                row.append(e("; ".join(line.skipped)) if line.skipped else "")
+                rows.append(row)
+            out.append(table(["workload", f"real {e(p.off)}", f"real {e(p.on)}", f"user {e(p.off)}",
+                              f"user {e(p.on)}", f"sys {e(p.off)}", f"sys {e(p.on)}", "kernel entries/s off | on",
+                              "skipped"], rows))
+            if p.score:
+                caveat = "" if p.score.across_boots else \
+                    ' <span class="note">(one boot: the interval covers its repetitions only)</span>'
+                out.append(f'<p class="score">Score: {e(p.on)} against {e(p.off)}, geometric mean over '
+                           f"{e(p.score_workloads)}: <b>{1 + p.score.delta_pct / 100:.3f}×</b> "
+                           f"{macro_change(p.score, True)}{caveat}</p>")
+            build = next((x for x in p.lines if x.benchmark == "BM_Macro_BuildLua"), None)
+            if build and all(m in build.cells for m in ("ns_per_op", "user_ns_per_op", "sys_ns_per_op")):
+                out.append(self.seed003_table(p, build))
+        return "".join(out)
+
+    def seed003_table(self, p, build):
+        """Seed 003's make -j4 table beside our build."""
+        rows = []
+        for name, metric, xen in (("real", "ns_per_op", seed.XEN_MAKE["real"]),
+                                  ("user", "user_ns_per_op", seed.XEN_MAKE["user"]),
+                                  ("sys", "sys_ns_per_op", seed.XEN_MAKE["sys"])):
+            c = build.cells[metric]
+            off, nopcid, pcid = xen
+            rows.append([name, e(off), e(nopcid), e(pcid), e(fmt_ns(c.off)),
+                         e(fmt_ns(c.on)) + " " + macro_change(c, True)])
+        return (f'<p class="how">Seed 003 (Xen XPTI, <code>make -j4</code> of the Xen hypervisor; percentages '
+                f"against XPTI off) beside <code>BM_Macro_BuildLua</code>, {e(p.on)} against {e(p.off)}:</p>"
+                + table(["", "XPTI off", "XPTI on, no PCID", "XPTI on, PCID", f"ours {e(p.off)}", f"ours {e(p.on)}"],
+                        rows))
+
     def seed_section(self):
         ds = self.ds
         out = [how("Seed 001 measured unixbench scores (throughput, higher is better) on a Xeon E5-2640 v3 with "
@@ -746,7 +828,8 @@ class Page:
     # -- the page ---------------------------------------------------------
     def render(self):
         bodies = {
-            "overview": self.overview, "state": self.state, "benchmarks": self.benchmarks, "tlb": self.tlb,
+            "overview": self.overview, "state": self.state, "benchmarks": self.benchmarks, "macro": self.macro,
+            "tlb": self.tlb,
             "extra-cr3": self.extra_cr3, "probes": self.probes, "trace": self.trace,
             "counters": self.counters, "arm64": self.arm64, "seed": self.seed_section,
             "baseline": self.baseline,

@@ -59,6 +59,7 @@ class Binary:
     path: str
     columns: tuple  # the results CSV header
     units: tuple
+    workloads: tuple  # the macro tier's benchmark families ("BM_Macro_BuildLua")
     profiles: tuple
 
     def profile(self, arch):
@@ -108,6 +109,7 @@ def load(path):
     schema, profiles = _ask(path, "schema"), _ask(path, "profiles")
     try:
         return Binary(path=path, columns=tuple(schema["columns"]), units=tuple(schema["units"]),
+                      workloads=tuple(schema["workload_benchmarks"]),
                       profiles=tuple(_profile(j) for j in profiles["profiles"]))
     except (KeyError, TypeError) as e:
         raise ReportError(f"{path}: its schema or profiles JSON lacks {e}: {HOW_TO_FIX}") from None

@@ -45,6 +45,7 @@ FIXTURES = os.path.join(HERE, "fixtures")
 VM = os.path.join(FIXTURES, "vm-tcg-6.1")
 HOST = os.path.join(FIXTURES, "host-6.18")
 BOOTS = os.path.join(FIXTURES, "vm-boots")
+MACRO = os.path.join(FIXTURES, "vm-macro")
 PTILAB = os.environ.get("PTILAB_BINARY", os.path.join(TOP, "build", "userspace", "ptilab"))
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(TOP, "scripts"))
@@ -244,10 +245,12 @@ class HtmlTest(unittest.TestCase):
     def setUpClass(cls):
         cls.vm, cls.host, cls.boots = fixture_rows(VM), fixture_rows(HOST), fixture_rows(BOOTS)
         pages = reports_html(multi=["--baseline", VM, HOST], vm=[VM], host=[HOST], no_state=[without_state(HOST)],
-                             boots=[BOOTS])
+                             boots=[BOOTS], macro=[MACRO])
         (cls.p, cls.html), (cls.p1, cls.html1), (cls.p2, cls.html2) = pages["multi"], pages["vm"], pages["host"]
         cls.no_state = pages["no_state"][1]
         cls.p3, cls.html3 = pages["boots"]
+        cls.p4, cls.html4 = pages["macro"]
+        cls.macro = fixture_rows(MACRO)
 
     # -- the fixtures -------------------------------------------------------
     def test_fixtures_are_made_by_the_producer(self):
@@ -493,6 +496,32 @@ class HtmlTest(unittest.TestCase):
         self.assertIn(f"<b>{100 * (off / on - 1):+.1f}%</b>", s)
         self.assertNotIn("aarch64", s)  # the seed measured x86 PTI
         self.assertIn("not in these runs", section(self.html2, "seed"))
+
+    def test_macro_tier(self):
+        """The macro tier of a vm-bench run: every workload of the Debian
+        guest with ptilab's own numbers (table --macro-csv: off, on, change,
+        interval), the score, seed 003's table beside the build; the
+        workloads are not among the microbenchmarks."""
+        self.assertEqual(self.p4.returncode, 0, self.p4.stderr)
+        s = section(self.html4, "macro")
+        records = list(csv.DictReader(io.StringIO(ptilab("table", "--macro-csv",
+                                                         os.path.join(MACRO, "results.csv")))))
+        workloads = {r["benchmark"] for r in records if r["benchmark"] != "score"}
+        self.assertEqual(len(workloads), 9, workloads)  # build, 4 pgbench, 4 redis
+        for r in records:
+            if r["benchmark"] == "score":
+                self.assertIn(f"<b>{1 + float(r['delta_pct']) / 100:.3f}×</b>", s)
+                continue
+            self.assertIn(f"<code>{e(r['benchmark'])}</code>", s)
+            if r["metric"] == "ns_per_op":
+                self.assertIn(e(shown_time(float(r["off_mean"]))), s)
+                self.assertIn(f"{float(r['delta_pct']):+.1f}%", s)
+        for pct in ("+38%", "+97%", "+15%"):  # seed 003's own numbers
+            self.assertIn(pct, s)
+        bench = section(self.html4, "benchmarks")
+        self.assertNotIn("BM_Macro_BuildLua", bench)
+        self.assertNotIn("BM_Macro_Redis", bench)
+        self.assertIn("not in these runs", section(self.html1, "macro"))
 
     def test_grouping_and_baseline(self):
         s = section(self.html, "benchmarks")

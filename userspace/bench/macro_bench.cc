@@ -47,93 +47,18 @@
 #include <vector>
 
 #include "bench_util.h"
+#include "macro_util.h"
 
 namespace {
 
 namespace fs = std::filesystem;
+using ptilab::bench::ChildEnv;
 using ptilab::bench::errno_message;
+using ptilab::bench::find_in_path;
 using ptilab::bench::reap;
-
-std::string path_variable() {
-  const char* const path = std::getenv("PATH");
-  return path && *path ? path : "/usr/bin:/bin";
-}
-
-// Where exec would find `name` in PATH, or nullopt.
-std::optional<std::string> find_in_path(const std::string& name) {
-  const std::string path = path_variable();
-  std::size_t start = 0;
-  for (;;) {
-    const std::size_t end = path.find(':', start);
-    // An empty PATH element means the current directory.
-    const std::string dir = path.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    const std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + name;
-    if (access(candidate.c_str(), X_OK) == 0) return candidate;
-    if (end == std::string::npos) return std::nullopt;
-    start = end + 1;
-  }
-}
-
-// A fresh directory under TMPDIR (else /tmp), removed with its contents
-// however the benchmark leaves.
-class ScratchDir {
- public:
-  // Empty on success, else what went wrong.
-  std::string create() {
-    std::error_code ec;
-    fs::path base = fs::temp_directory_path(ec);
-    if (ec) base = "/tmp";
-    std::string tmpl = (base / "ptilab-macro-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) return errno_message("mkdtemp in " + base.string());
-    path_ = tmpl;
-    return {};
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    if (!path_.empty()) fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-bool write_text(const fs::path& p, const std::string& text) {
-  std::ofstream f(p, std::ios::binary);
-  f << text;
-  return static_cast<bool>(f.flush());
-}
-
-// The children's environment: PATH as ours, the C locale.
-class ChildEnv {
- public:
-  ChildEnv() : strings_{"PATH=" + path_variable(), "LC_ALL=C"} {
-    for (auto& s : strings_) ptrs_.push_back(s.data());
-    ptrs_.push_back(nullptr);
-  }
-  char* const* envp() { return ptrs_.data(); }
-
- private:
-  std::vector<std::string> strings_;
-  std::vector<char*> ptrs_;
-};
-
-// Starts path with argv, stdin and stdout on /dev/null, stderr ours (a
-// failing tool says why). Empty on success.
-std::string spawn(const std::string& path, const std::vector<std::string>& args, char* const* envp, pid_t& pid) {
-  std::vector<std::string> storage = args;
-  std::vector<char*> argv;
-  for (auto& a : storage) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  const int rc = posix_spawn(&pid, path.c_str(), &actions, nullptr, argv.data(), envp);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return "posix_spawn " + path + ": " + std::strerror(rc);
-  return {};
-}
+using ptilab::bench::ScratchDir;
+using ptilab::bench::spawn;
+using ptilab::bench::write_text;
 
 // ---------------------------------------------------------------------------
 // BM_Macro_ShellScript

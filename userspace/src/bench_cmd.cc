@@ -213,6 +213,12 @@ BenchOutput bench_rows(const BenchRecord& record, const ResultCollector& collect
     if (auto cv = make_cv_row(record.run, r)) out.rows.push_back(std::move(*cv));
   }
   for (auto& row : make_counter_rows(record.run, counter_results)) out.rows.push_back(std::move(row));
+  std::vector<std::string> skipped;
+  for (const auto& note : collector.skipped()) {
+    const std::size_t colon = std::min(note.find(": "), note.size());
+    skipped.push_back(note.substr(0, colon) + record.name_suffix + note.substr(colon));
+  }
+  for (auto& row : make_skip_rows(record.run, skipped)) out.rows.push_back(std::move(row));
   return out;
 }
 

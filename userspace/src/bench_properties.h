@@ -25,4 +25,31 @@ inline constexpr std::array<PropertyCounter, 2> kPropertyCounters{{
     {kForkRssPages, "pages"},
 }};
 
+// What a macro workload's processes did per iteration, measured like the
+// time (a mean over the repetitions, with its stddev): the collector turns
+// each into a row in its own unit. user/sys: CPU time of the benchmark's
+// waited-for children (getrusage RUSAGE_CHILDREN: the build's compilers,
+// the benchmark clients), as `time` reports it; server_user/server_sys: a
+// server's own (/proc/PID/stat, with its reaped children: PostgreSQL's
+// backends); ops_per_s: transactions or requests per second of real time.
+inline constexpr std::string_view kUserNs = "user_ns_per_op";
+inline constexpr std::string_view kSysNs = "sys_ns_per_op";
+inline constexpr std::string_view kServerUserNs = "server_user_ns_per_op";
+inline constexpr std::string_view kServerSysNs = "server_sys_ns_per_op";
+inline constexpr std::string_view kOpsPerS = "ops_per_s";
+
+inline constexpr std::array<PropertyCounter, 5> kWorkloadCounters{{
+    {kUserNs, "ns"},
+    {kSysNs, "ns"},
+    {kServerUserNs, "ns"},
+    {kServerSysNs, "ns"},
+    {kOpsPerS, "per_s"},
+}};
+
+// The benchmarks that record them (workload_bench.cc): the macro tier,
+// shown apart from the microbenchmarks (macro_tier.h). Instances add
+// "/arg:value" to these names.
+inline constexpr std::array<std::string_view, 4> kWorkloadBenchmarks{
+    "BM_Macro_BuildLua", "BM_Macro_PgbenchSelect", "BM_Macro_RedisGet", "BM_Macro_RedisSet"};
+
 }  // namespace ptilab

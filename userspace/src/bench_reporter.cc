@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
+#include <span>
 
 #include "error.h"
 
@@ -42,12 +43,20 @@ std::optional<std::string_view> property_unit(std::string_view name) {
   return std::nullopt;
 }
 
+// The unit of a workload counter; nullopt for any other counter.
+std::optional<std::string_view> workload_unit(std::string_view name) {
+  for (const auto& p : kWorkloadCounters)
+    if (p.name == name) return p.unit;
+  return std::nullopt;
+}
+
 }  // namespace
 
 ResultCollector::ResultCollector(std::vector<std::string> counter_names) : counter_names_(std::move(counter_names)) {
-  for (const auto& p : kPropertyCounters)
-    if (std::find(counter_names_.begin(), counter_names_.end(), p.name) == counter_names_.end())
-      counter_names_.emplace_back(p.name);
+  for (const auto& list : {std::span<const PropertyCounter>(kPropertyCounters), std::span<const PropertyCounter>(kWorkloadCounters)})
+    for (const auto& p : list)
+      if (std::find(counter_names_.begin(), counter_names_.end(), p.name) == counter_names_.end())
+        counter_names_.emplace_back(p.name);
 }
 
 std::string csv_benchmark_name(const BenchmarkRun& run) {
@@ -149,6 +158,7 @@ std::vector<CounterResult> ResultCollector::counter_results() const {
       c.event = name;
       const auto unit = property_unit(name);
       if (unit) c.unit = *unit;
+      if (const auto measured = workload_unit(name)) c.unit = *measured;
       if (e.mean) {  // aggregates exist: use them, as results() does
         if (!v.mean) continue;
         c.mean = *v.mean;

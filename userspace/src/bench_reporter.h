@@ -29,8 +29,9 @@ double real_time_ns(const BenchmarkRun& run);
 // else (a single repetition gets no aggregates) from the iteration runs.
 // The user counters named in counter_names (the perf counters) become
 // CounterResults the same way, and so do the property counters
-// (bench_properties.h: the size of the process that forks) whenever a run
-// has them; the benchmarks' other counters are not collected.
+// (bench_properties.h: the size of the process that forks) and the
+// workload counters (the macro workloads' CPU times and rates) whenever a
+// run has them; the benchmarks' other counters are not collected.
 class ResultCollector {
  public:
   explicit ResultCollector(std::vector<std::string> counter_names = {});
@@ -38,7 +39,7 @@ class ResultCollector {
   // In the order the benchmarks were first reported.
   std::vector<BenchResult> results() const;
   // The same order, and per benchmark the order of counter_names, then the
-  // property counters. A counter no run carried (a multiplexed one that
+  // property and workload counters. A counter no run carried (a multiplexed one that
   // never got the PMU) has no result rather than a zero.
   std::vector<CounterResult> counter_results() const;
   // "BM_X: message" for every run that failed (SkipWithError).
@@ -60,7 +61,7 @@ class ResultCollector {
   };
   Entry& entry(const std::string& name);
 
-  std::vector<std::string> counter_names_;  // then the property counters
+  std::vector<std::string> counter_names_;  // then the property and workload counters
   std::vector<Entry> entries_;
   std::vector<std::string> errors_;
   std::vector<std::string> skipped_;

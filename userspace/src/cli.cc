@@ -22,6 +22,7 @@
 #include "results.h"
 #include "snapshot.h"
 #include "status.h"
+#include "macro_tier.h"
 #include "table.h"
 #include "trace_cmd.h"
 
@@ -30,7 +31,7 @@ namespace ptilab {
 const std::string_view kUsage =
     R"(usage: ptilab bench [OPTIONS] [-- GOOGLE_BENCHMARK_FLAGS...]
        ptilab merge -o OUT.csv IN.csv...
-       ptilab table CSV...
+       ptilab table [--macro-csv] CSV...
        ptilab compare [--where COL=VAL] [--a-where COL=VAL] [--b-where COL=VAL]
                       [--metric NAME] [--confidence C] [--format table|csv|markdown]
                       [--out FILE] A B
@@ -95,7 +96,10 @@ bench   run the benchmarks; write DIR/benchmarks.json (Google Benchmark's
   run.txt, without running anything (into --out DIR2)
 merge   concatenate results CSVs (all with the ptilab header) into OUT.csv
 table   print mean ns per operation per benchmark and configuration, with
-        the pti on/off ratio
+        the pti on/off ratio; then the macro tier (the build, pgbench, Redis):
+        real, user and sys time off and on (+x%), kernel entries per second,
+        and the geometric mean of the on/off ratios with its interval
+  --macro-csv         only the macro tier, as CSV (what the report reads)
 compare B against A (each a result directory holding results.csv, or a
         results CSV): per benchmark and metric the delta (B-A)/A in %, its
         confidence interval (Fieller, Welch's t) and a verdict: slower/faster
@@ -113,7 +117,8 @@ query   print the COL column (--print COL, default value) of every row of the
         ending in '*': --metric 'trace:*') and every --where COL=VAL; --csv:
         the matching rows as a results CSV (to stdout, or atomically to -o)
 schema  the results CSV header, one line; --json: {"columns": [...],
-        "units": [...]}: the schema every consumer checks against
+        "units": [...], "workload_benchmarks": [...], "workload_metrics":
+        {name: unit}}: the schema every consumer checks against
 profiles
         what ptilab knows of each architecture: isolation (PTI, KPTI), its
         columns and reason key, the page-table register, the probes;
@@ -536,10 +541,13 @@ int merge_cmd(const Args& args) {
 
 int table_cmd(const Args& args) {
   std::vector<std::filesystem::path> inputs;
+  bool macro_csv = false;
   OptionReader r(args);
   while (!r.done()) {
     const std::string name = r.next();
-    if (name == "--") {
+    if (name == "--macro-csv") {
+      macro_csv = true;
+    } else if (name == "--") {
       for (auto& a : r.rest()) inputs.emplace_back(a);
     } else if (name.starts_with("-") && name != "-") {
       unexpected(name);
@@ -554,6 +562,12 @@ int table_cmd(const Args& args) {
     for_each_result(in, [&](ResultRow&& r) {
       if (table_uses(r)) rows.push_back(std::move(r));
     });
+  if (macro_csv) {
+    const auto pairs = macro_tier(rows, kTableConfidence);
+    if (pairs.empty()) throw Error("no macro-tier workloads with an isolation-on and an isolation-off side");
+    std::cout << format_macro_csv(pairs);
+    return 0;
+  }
   std::vector<std::string> notes;
   const std::string table = render_table(rows, &notes);
   for (const auto& n : notes) std::cerr << "ptilab: note: " << n << "\n";

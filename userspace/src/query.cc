@@ -5,6 +5,7 @@
 
 #include "arch_profile.h"
 #include "atomic_file.h"
+#include "bench_properties.h"
 #include "error.h"
 #include "text_table.h"
 
@@ -58,6 +59,11 @@ int run_schema(bool json) {
   j["columns"] = nlohmann::ordered_json::array();
   for (const auto& c : kResultColumns) j["columns"].push_back(c.name);
   j["units"] = kUnits;
+  // The macro tier's benchmarks (shown apart from the microbenchmarks) and
+  // the metrics of their CPU times.
+  j["workload_benchmarks"] = kWorkloadBenchmarks;
+  j["workload_metrics"] = nlohmann::ordered_json::object();
+  for (const auto& w : kWorkloadCounters) j["workload_metrics"][std::string(w.name)] = w.unit;
   std::cout << j.dump(2) << "\n";
   return 0;
 }

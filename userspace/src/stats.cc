@@ -95,4 +95,35 @@ Comparison compare_log_ratio(const Summary& a, const Summary& b, double confiden
   return c;
 }
 
+GeometricMean geometric_mean_ratio(const std::vector<std::pair<Summary, Summary>>& pairs, double confidence) {
+  if (pairs.empty()) throw Error("a geometric mean of no ratios");
+  if (!(confidence > 0 && confidence < 1)) throw Error("confidence must be between 0 and 1");
+  GeometricMean g;
+  g.pairs = static_cast<int>(pairs.size());
+  double log_sum = 0, v_sum = 0, v2_over_df = 0;
+  bool spread = true;
+  for (const auto& [a, b] : pairs) {
+    if (!(a.mean > 0 && b.mean > 0 && std::isfinite(a.mean) && std::isfinite(b.mean)))
+      throw Error("a geometric mean of ratios needs positive means");
+    log_sum += std::log(b.mean / a.mean);
+    if (a.n < 2 || b.n < 2 || !(a.stddev > 0 || b.stddev > 0)) {
+      spread = false;
+      continue;
+    }
+    const auto rel = [](const Summary& s) { return s.stddev * s.stddev / (static_cast<double>(s.n) * s.mean * s.mean); };
+    const double ua = rel(a), ub = rel(b), v = ua + ub;
+    const double df = v * v / (ua * ua / static_cast<double>(a.n - 1) + ub * ub / static_cast<double>(b.n - 1));
+    v_sum += v;
+    v2_over_df += v * v / df;
+  }
+  const double k = static_cast<double>(pairs.size());
+  const double mean_log = log_sum / k;
+  g.ratio = std::exp(mean_log);
+  if (!spread) return g;
+  g.df = v_sum * v_sum / v2_over_df;
+  const double half = t_quantile((1 + confidence) / 2, *g.df) * std::sqrt(v_sum) / k;
+  g.ratio_ci = Interval{std::exp(mean_log - half), std::exp(mean_log + half)};
+  return g;
+}
+
 }  // namespace ptilab

@@ -15,6 +15,8 @@
 
 #include <cstdint>
 #include <optional>
+#include <utility>
+#include <vector>
 
 namespace ptilab {
 
@@ -78,5 +80,21 @@ Comparison compare_summaries(const Summary& a, const Summary& b, double confiden
 // come from this interval (difference_ci stays empty). Falls back to
 // compare_summaries() when a mean is not positive.
 Comparison compare_log_ratio(const Summary& a, const Summary& b, double confidence);
+
+// The geometric mean of several ratios B_i/A_i, as unixbench's index
+// summarises its tests: exp of the mean log ratio. Its interval is on the
+// log scale like compare_log_ratio()'s: each log ratio's variance
+// u_A + u_B (delta method), the mean's sum(v_i)/k^2, the pairs taken as
+// independent, Welch-Satterthwaite degrees of freedom over them. The
+// interval is missing if some pair lacks the spread for one (n < 2 or a
+// stddev of 0 on a side). Throws Error on an empty list or a mean that is
+// not positive.
+struct GeometricMean {
+  double ratio = 0;
+  int pairs = 0;
+  std::optional<Interval> ratio_ci;  // of the ratio itself (not in %)
+  std::optional<double> df;
+};
+GeometricMean geometric_mean_ratio(const std::vector<std::pair<Summary, Summary>>& pairs, double confidence);
 
 }  // namespace ptilab

@@ -9,7 +9,10 @@
 #include <unordered_set>
 
 #include "arch_profile.h"
+#include "bench_properties.h"
+#include "csv.h"
 #include "error.h"
+#include "macro_tier.h"
 #include "replicates.h"
 #include "state.h"
 #include "text_table.h"
@@ -28,9 +31,6 @@ std::string format_measurement(const Measurement& m) {
 }
 
 namespace {
-
-// The table's intervals: the same level as ptilab compare's default.
-constexpr double kTableConfidence = 0.95;
 
 // The isolation switch the ratio is about (pti or kpti), then the other
 // column of the label (pcid or e0pd, only when it distinguishes rows).
@@ -240,10 +240,167 @@ std::string render_group(const Group& g, bool* one_boot) {
          align_columns(table, right) + legend;
 }
 
+// "41.2 s", "812.3 ms", "95.1 us", "530.0 ns": a time in the unit that
+// suits it.
+std::string format_duration(double ns) {
+  char buf[48];
+  if (ns >= 1e9)
+    std::snprintf(buf, sizeof buf, "%.2f s", ns / 1e9);
+  else if (ns >= 1e6)
+    std::snprintf(buf, sizeof buf, "%.1f ms", ns / 1e6);
+  else if (ns >= 1e3)
+    std::snprintf(buf, sizeof buf, "%.1f us", ns / 1e3);
+  else
+    std::snprintf(buf, sizeof buf, "%.1f ns", ns);
+  return buf;
+}
+
+// "+38.0%", "-2.1%".
+std::string format_pct(double pct) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%+.1f%%", pct);
+  return buf;
+}
+
+// "1.23M", "45.6k", "812".
+std::string format_rate(double v) {
+  char buf[32];
+  if (v >= 1e6)
+    std::snprintf(buf, sizeof buf, "%.2fM", v / 1e6);
+  else if (v >= 1e3)
+    std::snprintf(buf, sizeof buf, "%.1fk", v / 1e3);
+  else
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+  return buf;
+}
+
+// The on side of a cell: "44.0 s (+6.8%)", with the interval where asked
+// and there is one: "44.0 s (+6.8% [+2.1%, +11.7%])".
+std::string format_on(const MacroCell& c, bool with_interval) {
+  const Comparison& k = c.contrast.comparison;
+  std::string out = format_duration(c.on.summary().mean);
+  if (!k.delta_pct) return out;
+  out += " (" + format_pct(*k.delta_pct);
+  if (with_interval && k.delta_ci_pct)
+    out += " [" + format_pct(k.delta_ci_pct->low) + ", " + format_pct(k.delta_ci_pct->high) + "]";
+  return out + ")";
+}
+
+std::string render_macro_pair(const MacroPair& pair, bool* one_boot) {
+  std::vector<std::vector<std::string>> table = {{"workload", "real " + pair.off_label, "real " + pair.on_label,
+                                                  "user " + pair.off_label, "user " + pair.on_label,
+                                                  "sys " + pair.off_label, "sys " + pair.on_label, "entries/s off | on"}};
+  std::vector<std::string> skips;
+  bool across = true;
+  for (const MacroLine& line : pair.lines) {
+    std::vector<std::string> row = {line.benchmark};
+    for (const std::string_view metric : {kMetricMean, kUserNs, kSysNs}) {
+      const auto it = std::find_if(line.cells.begin(), line.cells.end(), [&](const MacroCell& c) { return c.metric == metric; });
+      if (it == line.cells.end()) {
+        row.insert(row.end(), {"-", "-"});
+        continue;
+      }
+      if (!it->contrast.across_boots) across = false;
+      row.push_back(format_duration(it->off.summary().mean));
+      row.push_back(format_on(*it, metric == kMetricMean));
+    }
+    row.push_back(line.entries_per_s_off && line.entries_per_s_on
+                      ? format_rate(*line.entries_per_s_off) + " | " + format_rate(*line.entries_per_s_on)
+                      : "-");
+    for (const auto& why : line.skipped) skips.push_back("  " + line.benchmark + " skipped (" + why + ")\n");
+    table.push_back(std::move(row));
+  }
+  if (!across) *one_boot = true;
+  std::string out = "macro tier: arch=" + pair.arch + " kernel=" + pair.kernel + " accel=" + pair.accel + ", " +
+                    pair.off_label + " (" + std::to_string(pair.boots_off) + (pair.boots_off == 1 ? " boot" : " boots") +
+                    ") | " + pair.on_label + " (" + std::to_string(pair.boots_on) +
+                    (pair.boots_on == 1 ? " boot" : " boots") + ")\n";
+  out += align_columns(table, {false, true, true, true, true, true, true, true});
+  for (const auto& s : skips) out += s;
+  if (pair.score) {
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "score: geometric mean of the on/off real-time ratios over %d workloads: %.3fx",
+                  pair.score->pairs, pair.score->ratio);
+    out += buf;
+    if (pair.score->ratio_ci) {
+      std::snprintf(buf, sizeof buf, " [%.3f, %.3f]", pair.score->ratio_ci->low, pair.score->ratio_ci->high);
+      out += buf;
+    } else {
+      out += " (no interval)";
+    }
+    if (!across) out += " (one boot)";
+    out += "\n";
+  }
+  char legend[256];
+  std::snprintf(legend, sizeof legend,
+                "real: wall time per iteration; user, sys: CPU time of the workload's processes (getrusage of the "
+                "children); (+x%%): on against off%s [%g%% interval]\n",
+                across ? ", across boots" : "", kTableConfidence * 100);
+  return out + legend;
+}
+
 }  // namespace
 
 bool table_uses(const ResultRow& row) {
-  return row.metric == kMetricMean || row.benchmark == "state" || row.benchmark == "cpu";
+  return row.metric == kMetricMean || row.benchmark == "state" || row.benchmark == "cpu" || macro_tier_uses(row);
+}
+
+std::string render_macro_tier(const std::vector<MacroPair>& pairs, std::vector<std::string>* notes) {
+  std::string out;
+  bool one_boot = false;
+  for (const MacroPair& pair : pairs) {
+    if (!out.empty()) out += '\n';
+    out += render_macro_pair(pair, &one_boot);
+  }
+  if (one_boot && notes)
+    notes->push_back("macro-tier intervals marked \"(one boot)\" cover the repetitions inside one boot only");
+  return out;
+}
+
+std::string format_macro_csv(const std::vector<MacroPair>& pairs) {
+  std::vector<std::vector<std::string>> records = {
+      {"arch", "kernel", "accel", "off", "on", "benchmark", "metric", "off_mean", "on_mean", "delta_pct", "ci_low_pct",
+       "ci_high_pct", "basis", "boots_off", "boots_on", "entries_per_s_off", "entries_per_s_on", "note"}};
+  const auto num = [](const std::optional<double>& v) { return v ? format_number(*v) : std::string(); };
+  for (const MacroPair& pair : pairs) {
+    const std::vector<std::string> head = {pair.arch, pair.kernel, pair.accel, pair.off_label, pair.on_label};
+    for (const MacroLine& line : pair.lines) {
+      for (const MacroCell& c : line.cells) {
+        auto r = head;
+        const Comparison& k = c.contrast.comparison;
+        r.insert(r.end(), {line.benchmark, c.metric, format_number(c.off.summary().mean),
+                           format_number(c.on.summary().mean), num(k.delta_pct),
+                           k.delta_ci_pct ? format_number(k.delta_ci_pct->low) : "",
+                           k.delta_ci_pct ? format_number(k.delta_ci_pct->high) : "",
+                           c.contrast.across_boots ? "boots" : "repetitions", std::to_string(c.off.boots),
+                           std::to_string(c.on.boots), c.metric == kMetricMean ? num(line.entries_per_s_off) : "",
+                           c.metric == kMetricMean ? num(line.entries_per_s_on) : "", ""});
+        records.push_back(std::move(r));
+      }
+      for (const auto& why : line.skipped) {
+        auto r = head;
+        r.insert(r.end(), {line.benchmark, "skipped", "", "", "", "", "", "", "", "", "", "", why});
+        records.push_back(std::move(r));
+      }
+    }
+    if (pair.score) {
+      auto r = head;
+      const auto& g = *pair.score;
+      r.insert(r.end(), {"score", "geomean_ns_per_op", "", "", format_number((g.ratio - 1) * 100),
+                         g.ratio_ci ? format_number((g.ratio_ci->low - 1) * 100) : "",
+                         g.ratio_ci ? format_number((g.ratio_ci->high - 1) * 100) : "",
+                         pair.lines.empty() || std::all_of(pair.lines.begin(), pair.lines.end(), [](const MacroLine& l) {
+                           return std::all_of(l.cells.begin(), l.cells.end(),
+                                              [](const MacroCell& c) { return c.contrast.across_boots; });
+                         }) ? "boots" : "repetitions",
+                         std::to_string(pair.boots_off), std::to_string(pair.boots_on), "", "",
+                         std::to_string(g.pairs) + " workloads"});
+      records.push_back(std::move(r));
+    }
+  }
+  std::string out;
+  for (const auto& r : records) out += csv_format_record(r);
+  return out;
 }
 
 std::string render_table(const std::vector<ResultRow>& rows, std::vector<std::string>* notes) {
@@ -253,13 +410,19 @@ std::string render_table(const std::vector<ResultRow>& rows, std::vector<std::st
       return g.arch == r.arch && g.kernel == r.kernel && g.accel == r.accel;
     });
   };
+  // The workloads the macro tier shows (with an off and an on side) are
+  // not repeated here; one measured on one side only stays a row here.
+  const std::vector<MacroPair> macro = macro_tier(rows, kTableConfidence);
+  std::set<std::pair<std::string, std::string>> in_macro;  // (group key "arch kernel accel", benchmark)
+  for (const MacroPair& p : macro)
+    for (const MacroLine& l : p.lines) in_macro.insert({p.arch + " " + p.kernel + " " + p.accel, l.benchmark});
   for (const ResultRow& r : rows) {
-    if (r.metric != kMetricMean) continue;
+    if (r.metric != kMetricMean || in_macro.contains({r.arch + " " + r.kernel + " " + r.accel, r.benchmark})) continue;
     auto it = group_of(r);
     if (it == groups.end()) it = groups.insert(groups.end(), Group{r.arch, r.kernel, r.accel, {}, {}});
     it->rows.push_back(&r);
   }
-  if (groups.empty()) throw Error("no " + std::string(kMetricMean) + " rows to tabulate");
+  if (groups.empty() && macro.empty()) throw Error("no " + std::string(kMetricMean) + " rows to tabulate");
   for (const ResultRow& r : rows)
     if (r.benchmark == "state" || r.benchmark == "cpu")
       if (const auto it = group_of(r); it != groups.end()) it->facts.push_back(&r);
@@ -274,6 +437,10 @@ std::string render_table(const std::vector<ResultRow>& rows, std::vector<std::st
     notes->push_back(
         "intervals marked \"(one boot)\" cover only the repetitions inside one boot: boots of one configuration "
         "differ more than that (scripts/vm-bench --boots N records several)");
+  if (!macro.empty()) {
+    if (!out.empty()) out += '\n';
+    out += render_macro_tier(macro, notes);
+  }
   return out;
 }
 

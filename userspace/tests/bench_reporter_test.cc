@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <tuple>
 
 #include "error.h"
 
@@ -112,6 +113,28 @@ TEST(BenchReporter, SkipsAreNotErrorsAndCountedOnce) {
   ASSERT_EQ(c.skipped().size(), 1u);
   EXPECT_EQ(c.skipped()[0], "BM_Pipe_PingPong/cpus:2: needs 2 CPUs, only 1 allowed");
   EXPECT_TRUE(c.results().empty());
+}
+
+// The macro workloads' counters are collected without being asked for,
+// each in its own unit and with its stddev (a measurement, not a size).
+TEST(BenchReporter, WorkloadCountersHaveTheirUnits) {
+  ResultCollector c;
+  for (const auto& [agg, user, tps] : {std::tuple{"mean", 3e9, 150.0}, {"stddev", 1e8, 5.0}}) {
+    auto r = run("BM_Macro_PgbenchSelect/clients:1/tcp:0", 2.0, benchmark::kMillisecond, agg);
+    r.counters["user_ns_per_op"] = benchmark::Counter(user);
+    r.counters["ops_per_s"] = benchmark::Counter(tps);
+    r.counters["not_collected"] = benchmark::Counter(1);
+    c.add(r);
+  }
+  const auto counters = c.counter_results();
+  ASSERT_EQ(counters.size(), 2u);
+  EXPECT_EQ(counters[0].event, "user_ns_per_op");
+  EXPECT_EQ(counters[0].unit, "ns");
+  EXPECT_NEAR(counters[0].mean, 3e9, 1);
+  ASSERT_TRUE(counters[0].stddev);
+  EXPECT_NEAR(*counters[0].stddev, 1e8, 1);
+  EXPECT_EQ(counters[1].event, "ops_per_s");
+  EXPECT_EQ(counters[1].unit, "per_s");
 }
 
 // A recording's runs, rebuilt from Google Benchmark's JSON, give what the

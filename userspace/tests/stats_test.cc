@@ -185,5 +185,41 @@ TEST(Stats, LogRatioIsBoundedAndPositiveWhereFiellerIsNot) {
   EXPECT_EQ(compare_log_ratio(zero, one, 0.95).outcome, compare_summaries(zero, one, 0.95).outcome);
 }
 
+// The score of the macro tier. One pair: exactly compare_log_ratio().
+TEST(Stats, GeometricMeanOfOnePairIsItsLogRatio) {
+  const Summary a{100, 10, 4}, b{200, 20, 4};
+  const GeometricMean g = geometric_mean_ratio({{a, b}}, 0.95);
+  const Comparison c = compare_log_ratio(a, b, 0.95);
+  ASSERT_TRUE(g.ratio_ci && g.df && c.delta_ci_pct);
+  EXPECT_NEAR(g.ratio, 2, 1e-12);
+  EXPECT_NEAR(*g.df, *c.df, 1e-9);
+  EXPECT_NEAR((g.ratio_ci->low - 1) * 100, c.delta_ci_pct->low, 1e-9);
+  EXPECT_NEAR((g.ratio_ci->high - 1) * 100, c.delta_ci_pct->high, 1e-9);
+}
+
+// Two such pairs: variance of the mean log 2 * 0.005 / 4 = 0.0025, df
+// (0.01)^2 / (2 * 0.005^2 / 6) = 12, t = 2.178813; 2 * exp(+-t * 0.05).
+TEST(Stats, GeometricMeanKnownAnswer) {
+  const Summary a{100, 10, 4}, b{200, 20, 4};
+  const GeometricMean g = geometric_mean_ratio({{a, b}, {a, b}}, 0.95);
+  EXPECT_EQ(g.pairs, 2);
+  ASSERT_TRUE(g.ratio_ci && g.df);
+  EXPECT_NEAR(*g.df, 12, 1e-9);
+  EXPECT_NEAR(g.ratio_ci->low, 1.7935673, 1e-6);
+  EXPECT_NEAR(g.ratio_ci->high, 2.2301923, 1e-6);
+}
+
+TEST(Stats, GeometricMeanOfRatiosAndItsLimits) {
+  // 1.2 and 0.8: sqrt(0.96), not their arithmetic mean 1.
+  const GeometricMean g = geometric_mean_ratio({{{100, 1, 3}, {120, 1, 3}}, {{100, 1, 3}, {80, 1, 3}}}, 0.95);
+  EXPECT_NEAR(g.ratio, 0.9797959, 1e-6);
+  // A pair without spread: the ratio, no interval.
+  const GeometricMean one = geometric_mean_ratio({{{100, 1, 3}, {120, 1, 3}}, {{100, 0, 1}, {80, 0, 1}}}, 0.95);
+  EXPECT_NEAR(one.ratio, 0.9797959, 1e-6);
+  EXPECT_FALSE(one.ratio_ci);
+  EXPECT_THROW(geometric_mean_ratio({}, 0.95), Error);
+  EXPECT_THROW(geometric_mean_ratio({{{0, 1, 3}, {1, 1, 3}}}, 0.95), Error);
+}
+
 }  // namespace
 }  // namespace ptilab

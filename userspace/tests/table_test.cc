@@ -5,7 +5,9 @@
 #include <cstdio>
 #include <tuple>
 
+#include "csv.h"
 #include "error.h"
+#include "macro_tier.h"
 #include "stats.h"
 
 namespace ptilab {
@@ -222,6 +224,112 @@ TEST(TableRender, NothingToTabulateIsAnError) {
   median.metric = "ns_per_op_median";
   EXPECT_THROW(render_table({median}, nullptr), Error);
   EXPECT_THROW(render_table({}, nullptr), Error);
+}
+
+// The macro tier: three boots a side of a build (real, user, sys) and a
+// Redis run, a traced count, and a pgbench that was skipped with pti=on.
+std::vector<ResultRow> macro_rows() {
+  std::vector<ResultRow> rows = {row("BM_Syscall_Null", "off", "100", "1"), row("BM_Syscall_Null", "on", "187", "2")};
+  const auto add = [&](const std::string& bench, const std::string& pti, const std::string& metric,
+                       const std::string& boot, const std::string& value, const std::string& stddev) {
+    auto r = row(bench, pti, value, stddev, "off", "6.1.0-56-amd64", "2026-11-21T18:30:00Z", boot);
+    r.metric = metric;
+    rows.push_back(r);
+  };
+  for (const auto& [pti, scale] : {std::pair{std::string("off"), 1.0}, std::pair{std::string("on"), 1.1}})
+    for (const auto& [boot, f] : {std::pair{"1", 0.99}, std::pair{"2", 1.0}, std::pair{"3", 1.01}}) {
+      const std::string b = pti + boot;
+      const auto v = [&](double x) { return format_number(x * f * scale); };
+      add("BM_Macro_BuildLua", pti, "ns_per_op", b, v(40e9), "1e8");
+      // sys grows twice as much as real: x1.2 over off.
+      add("BM_Macro_BuildLua", pti, "user_ns_per_op", b, format_number(60e9 * f), "1e8");
+      add("BM_Macro_BuildLua", pti, "sys_ns_per_op", b, format_number(10e9 * f * (pti == "on" ? 1.2 : 1.0)), "1e7");
+      add("BM_Macro_RedisGet/pipeline:1", pti, "ns_per_op", b, v(2e9), "1e7");
+      add("BM_Macro_RedisGet/pipeline:1", pti, "trace:kernel_entries_derived_per_op", b, "4000000", "10");
+    }
+  auto skipped = row("BM_Macro_PgbenchSelect/clients:1/tcp:0", "on", "1", "");
+  skipped.metric = "skipped=PostgreSQL did not start in configuration pti=on: FATAL: no space";
+  skipped.unit = "info";
+  rows.push_back(skipped);
+  return rows;
+}
+
+TEST(MacroTier, OffAgainstOnForRealUserSys) {
+  const auto pairs = macro_tier(macro_rows(), 0.95);
+  ASSERT_EQ(pairs.size(), 1u);
+  const MacroPair& p = pairs[0];
+  EXPECT_EQ(p.off_label, "pti=off");
+  EXPECT_EQ(p.on_label, "pti=on");
+  EXPECT_EQ(p.boots_off, 3);
+  EXPECT_EQ(p.boots_on, 3);
+  ASSERT_EQ(p.lines.size(), 3u);
+  const MacroLine& build = p.lines[0];
+  EXPECT_EQ(build.benchmark, "BM_Macro_BuildLua");
+  ASSERT_EQ(build.cells.size(), 3u);
+  EXPECT_EQ(build.cells[0].metric, "ns_per_op");
+  EXPECT_NEAR(*build.cells[0].contrast.comparison.delta_pct, 10, 1e-9);
+  EXPECT_TRUE(build.cells[0].contrast.across_boots);
+  EXPECT_NEAR(*build.cells[1].contrast.comparison.delta_pct, 0, 1e-9);
+  EXPECT_NEAR(*build.cells[2].contrast.comparison.delta_pct, 20, 1e-9);
+  // Redis: 4M entries per iteration over 2 s (off) and 2.2 s (on).
+  const MacroLine& redis = p.lines[1];
+  ASSERT_TRUE(redis.entries_per_s_off && redis.entries_per_s_on);
+  EXPECT_NEAR(*redis.entries_per_s_off, 2e6, 1);
+  EXPECT_NEAR(*redis.entries_per_s_on, 4e6 / 2.2, 1);
+  // pgbench: only its skip, with the side and the reason.
+  const MacroLine& pg = p.lines[2];
+  EXPECT_TRUE(pg.cells.empty());
+  ASSERT_EQ(pg.skipped.size(), 1u);
+  EXPECT_EQ(pg.skipped[0], "on: PostgreSQL did not start in configuration pti=on: FATAL: no space");
+  // The score: both real-time ratios are 1.1.
+  ASSERT_TRUE(p.score && p.score->ratio_ci);
+  EXPECT_EQ(p.score->pairs, 2);
+  EXPECT_NEAR(p.score->ratio, 1.1, 1e-9);
+  EXPECT_LT(p.score->ratio_ci->low, 1.1);
+  EXPECT_GT(p.score->ratio_ci->high, 1.1);
+}
+
+TEST(MacroTier, TableShowsItApartFromTheMicrobenchmarks) {
+  std::vector<std::string> notes;
+  const std::string out = render_table(macro_rows(), &notes);
+  const std::size_t macro = out.find("macro tier: arch=x86_64 kernel=6.1.0-56-amd64 accel=tcg, pti=off (3 boots) | "
+                                     "pti=on (3 boots)\n");
+  ASSERT_NE(macro, std::string::npos) << out;
+  // The workloads are not rows of the microbenchmark table above it.
+  EXPECT_EQ(out.substr(0, macro).find("BM_Macro_"), std::string::npos) << out;
+  EXPECT_NE(out.find("BM_Syscall_Null"), std::string::npos);
+  EXPECT_NE(out.find("40.00 s"), std::string::npos) << out;
+  EXPECT_NE(out.find("44.00 s (+10.0% ["), std::string::npos) << out;
+  EXPECT_NE(out.find("12.00 s (+20.0%)"), std::string::npos) << out;
+  EXPECT_NE(out.find("2.00M | 1.82M"), std::string::npos) << out;
+  EXPECT_NE(out.find("  BM_Macro_PgbenchSelect/clients:1/tcp:0 skipped (on: PostgreSQL did not start"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("score: geometric mean of the on/off real-time ratios over 2 workloads: 1.100x ["),
+            std::string::npos)
+      << out;
+}
+
+TEST(MacroTier, CsvHasARecordPerMetricSkipAndScore) {
+  const std::string csv = format_macro_csv(macro_tier(macro_rows(), 0.95));
+  const auto records = csv_parse(csv, "macro.csv");
+  ASSERT_EQ(records.size(), 1u + 3 + 1 + 1 + 1);  // header, build x3, redis, skip, score
+  EXPECT_EQ(records[0].fields[5], "benchmark");
+  EXPECT_EQ(records[0].fields.size(), 18u);
+  EXPECT_EQ(records[1].fields[5], "BM_Macro_BuildLua");
+  EXPECT_EQ(records[1].fields[6], "ns_per_op");
+  EXPECT_EQ(records[1].fields[12], "boots");
+  EXPECT_EQ(records[5].fields[6], "skipped");
+  EXPECT_EQ(records[6].fields[5], "score");
+  EXPECT_NEAR(std::stod(records[6].fields[9]), 10, 1e-6);
+  for (const auto& r : records) EXPECT_EQ(r.fields.size(), 18u);
+}
+
+TEST(MacroTier, NoPairNoTier) {
+  // Only one side: nothing to compare.
+  auto rows = macro_rows();
+  std::erase_if(rows, [](const ResultRow& r) { return r.pti == "on"; });
+  EXPECT_TRUE(macro_tier(rows, 0.95).empty());
+  EXPECT_EQ(render_table(rows, nullptr).find("macro tier"), std::string::npos);
 }
 
 }  // namespace
