@@ -109,13 +109,24 @@ std::vector<MacroPair> macro_tier(const std::vector<ResultRow>& rows, double con
         };
         line.entries_per_s_off = rate(off);
         line.entries_per_s_on = rate(on);
-        for (const auto& [which, side] : {std::pair{"off", off}, std::pair{"on", on}})
-          for (const auto& [bm, rs] : side->second)
-            if (bm.first == b && bm.second.starts_with(kMetricSkippedPrefix))
-              line.skipped.push_back(std::string(which) + ": " + bm.second.substr(kMetricSkippedPrefix.size()));
+        // Why a side has no time: its skips (a side that has a time was
+        // skipped only elsewhere, e.g. in vm-bench's initramfs guest, which
+        // has no servers).
+        for (const auto& [which, side] : {std::pair{"off", off}, std::pair{"on", on}}) {
+          if (rows_of(side, std::string(kMetricMean))) continue;
+          for (const auto& [bm, rs] : side->second) {
+            if (bm.first != b || !bm.second.starts_with(kMetricSkippedPrefix)) continue;
+            std::string note = std::string(which) + ": " + bm.second.substr(kMetricSkippedPrefix.size());
+            if (std::find(line.skipped.begin(), line.skipped.end(), note) == line.skipped.end())
+              line.skipped.push_back(std::move(note));
+          }
+        }
         if (!line.cells.empty() || !line.skipped.empty()) pair.lines.push_back(std::move(line));
       }
-      if (pair.lines.empty()) continue;
+      // A pair where nothing ran (an architecture without the Debian
+      // guest: only the initramfs guest's skips) is no macro tier.
+      if (std::none_of(pair.lines.begin(), pair.lines.end(), [](const MacroLine& l) { return !l.cells.empty(); }))
+        continue;
       if (!ratios.empty()) pair.score = geometric_mean_ratio(ratios, confidence);
       out.push_back(std::move(pair));
     }

@@ -33,7 +33,8 @@ struct MacroLine {
   // Kernel entries per second of real time (the tracer's count per
   // iteration over the mean time), where the traced pass ran.
   std::optional<double> entries_per_s_off, entries_per_s_on;
-  // "skipped=<why>" rows of either side, "off: why" / "on: why".
+  // Why a side has no time: its "skipped=<why>" rows, "off: why" /
+  // "on: why" (none for a side that has a time).
   std::vector<std::string> skipped;
 };
 
@@ -57,8 +58,8 @@ bool is_macro_benchmark(std::string_view benchmark);
 // The macro-tier benchmarks of the rows, in first-seen order.
 std::vector<std::string> macro_benchmarks(const std::vector<ResultRow>& rows);
 
-// Every pair that has macro rows on both sides; empty if none. Throws Error
-// as pool_rows() does.
+// Every pair with a workload measured on both sides, or on one with the
+// other's skips; empty if none. Throws Error as pool_rows() does.
 std::vector<MacroPair> macro_tier(const std::vector<ResultRow>& rows, double confidence);
 
 }  // namespace ptilab

@@ -286,21 +286,28 @@ std::string format_on(const MacroCell& c, bool with_interval) {
   return out + ")";
 }
 
+// Whether every interval of the pair treats boots as the replicates.
+bool across_boots(const MacroPair& pair) {
+  return std::all_of(pair.lines.begin(), pair.lines.end(), [](const MacroLine& l) {
+    return std::all_of(l.cells.begin(), l.cells.end(), [](const MacroCell& c) { return c.contrast.across_boots; });
+  });
+}
+
 std::string render_macro_pair(const MacroPair& pair, bool* one_boot) {
   std::vector<std::vector<std::string>> table = {{"workload", "real " + pair.off_label, "real " + pair.on_label,
                                                   "user " + pair.off_label, "user " + pair.on_label,
                                                   "sys " + pair.off_label, "sys " + pair.on_label, "entries/s off | on"}};
   std::vector<std::string> skips;
-  bool across = true;
+  const bool across = across_boots(pair);
   for (const MacroLine& line : pair.lines) {
     std::vector<std::string> row = {line.benchmark};
     for (const std::string_view metric : {kMetricMean, kUserNs, kSysNs}) {
-      const auto it = std::find_if(line.cells.begin(), line.cells.end(), [&](const MacroCell& c) { return c.metric == metric; });
+      const auto it =
+          std::find_if(line.cells.begin(), line.cells.end(), [&](const MacroCell& c) { return c.metric == metric; });
       if (it == line.cells.end()) {
         row.insert(row.end(), {"-", "-"});
         continue;
       }
-      if (!it->contrast.across_boots) across = false;
       row.push_back(format_duration(it->off.summary().mean));
       row.push_back(format_on(*it, metric == kMetricMean));
     }
@@ -389,10 +396,7 @@ std::string format_macro_csv(const std::vector<MacroPair>& pairs) {
       r.insert(r.end(), {"score", "geomean_ns_per_op", "", "", format_number((g.ratio - 1) * 100),
                          g.ratio_ci ? format_number((g.ratio_ci->low - 1) * 100) : "",
                          g.ratio_ci ? format_number((g.ratio_ci->high - 1) * 100) : "",
-                         pair.lines.empty() || std::all_of(pair.lines.begin(), pair.lines.end(), [](const MacroLine& l) {
-                           return std::all_of(l.cells.begin(), l.cells.end(),
-                                              [](const MacroCell& c) { return c.contrast.across_boots; });
-                         }) ? "boots" : "repetitions",
+                         across_boots(pair) ? "boots" : "repetitions",
                          std::to_string(pair.boots_off), std::to_string(pair.boots_on), "", "",
                          std::to_string(g.pairs) + " workloads"});
       records.push_back(std::move(r));

@@ -324,6 +324,25 @@ TEST(MacroTier, CsvHasARecordPerMetricSkipAndScore) {
   for (const auto& r : records) EXPECT_EQ(r.fields.size(), 18u);
 }
 
+// A side that has a time was skipped only elsewhere (vm-bench's initramfs
+// guest has no make): no skip note there; a pair with nothing but skips
+// (an architecture without the Debian guest) is no macro tier.
+TEST(MacroTier, SkipsElsewhereAreNotReasons) {
+  auto rows = macro_rows();
+  for (const std::string pti : {"off", "on"}) {
+    auto skip = row("BM_Macro_BuildLua", pti, "1", "", "off", "6.1.0-56-amd64", "2026-11-21T18:30:00Z", "initramfs");
+    skip.metric = "skipped=no 'make' in PATH (apt-get install make)";
+    rows.push_back(skip);
+  }
+  const auto pairs = macro_tier(rows, 0.95);
+  ASSERT_EQ(pairs.size(), 1u);
+  EXPECT_TRUE(pairs[0].lines[0].skipped.empty());
+  std::vector<ResultRow> only_skips;
+  for (const auto& r : rows)
+    if (r.metric.starts_with("skipped=")) only_skips.push_back(r);
+  EXPECT_TRUE(macro_tier(only_skips, 0.95).empty());
+}
+
 TEST(MacroTier, NoPairNoTier) {
   // Only one side: nothing to compare.
   auto rows = macro_rows();
