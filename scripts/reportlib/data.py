@@ -298,6 +298,11 @@ class Dataset:
         # in the order the runs wrote them.
         self.rows = [_pool(g) for g in groups.values()]
         self._index = {(r.config, r.benchmark, r.metric): r for r in self.rows}
+        # What each configuration timed (reference_for matches on it).
+        self._timed = {}
+        for r in self.rows:
+            if r.metric == "ns_per_op":
+                self._timed.setdefault(r.config, set()).add(r.benchmark)
         self.boots = {}
         for r in raw:
             self.boots.setdefault(r.config, set()).add(r.boot)
@@ -411,6 +416,5 @@ class Dataset:
         # Of those, the one that ran the same benchmarks: vm-bench's
         # initramfs and Debian guests (micro and macro tier) are separate
         # configurations of one kernel, their command lines apart.
-        mine = {r.benchmark for r in self.rows if r.config == c and r.metric == "ns_per_op"}
-        return max(same, key=lambda o: len(mine & {r.benchmark for r in self.rows
-                                                  if r.config == o and r.metric == "ns_per_op"}))
+        mine = self._timed.get(c, set())
+        return max(same, key=lambda o: len(mine & self._timed.get(o, set())))

@@ -175,7 +175,7 @@ class Page:
         self.argv = argv
         self.seed_path = seed_path
         self.colors = {c: plots.PALETTE[i % len(plots.PALETTE)] for i, c in enumerate(ds.configs)}
-        self.pairs = [(ds.reference_for(c), c) for c in ds.configs if ds.reference_for(c)]
+        self.pairs = [(ref, c) for c in ds.configs if (ref := ds.reference_for(c))]
         # Run the comparisons first, so the note above the first table can
         # say which failed and at what confidence the others came out.
         for a, b in self.pairs:

@@ -4,6 +4,9 @@
 # guest's files).
 : "${label:?set label before sourcing lib.sh}" "${out:?set out before sourcing lib.sh}"
 
+# Output is TAP (the Test Anything Protocol; prove reads it): one
+# "ok N - ..." or "not ok N - ..." per check, the plan "1..N" at the end
+# (the count is known only then), diagnostics as "# ..." or indented.
 pass=0 fail=0
 # check WHAT CMD...: run CMD, count and print the verdict.
 check() {
@@ -11,11 +14,17 @@ check() {
 	shift
 	if "$@"; then
 		pass=$((pass + 1))
-		echo "ok     - [$label] $what"
+		echo "ok $((pass + fail)) - [$label] $what"
 	else
 		fail=$((fail + 1))
-		echo "FAILED - [$label] $what"
+		echo "not ok $((pass + fail)) - [$label] $what"
 	fi
+}
+# done_testing: the plan and the counts; fails if any check did.
+done_testing() {
+	echo "1..$((pass + fail))"
+	echo "# $pass passed, $fail failed"
+	[ "$fail" -eq 0 ]
 }
 # kv FILE KEY: the value of KEY in a key=value file
 kv() { sed -n "s/^$2=//p" "$1" | head -n1; }

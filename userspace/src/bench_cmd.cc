@@ -213,11 +213,8 @@ BenchOutput bench_rows(const BenchRecord& record, const ResultCollector& collect
     if (auto cv = make_cv_row(record.run, r)) out.rows.push_back(std::move(*cv));
   }
   for (auto& row : make_counter_rows(record.run, counter_results)) out.rows.push_back(std::move(row));
-  std::vector<std::string> skipped;
-  for (const auto& note : collector.skipped()) {
-    const std::size_t colon = std::min(note.find(": "), note.size());
-    skipped.push_back(note.substr(0, colon) + record.name_suffix + note.substr(colon));
-  }
+  std::vector<Skip> skipped = collector.skipped();
+  for (Skip& s : skipped) s.benchmark += record.name_suffix;
   for (auto& row : make_skip_rows(record.run, skipped)) out.rows.push_back(std::move(row));
   return out;
 }
@@ -346,7 +343,8 @@ int run_bench(const BenchOptions& o, const char* argv0) {
   if (!errors.empty())
     throw Error("benchmark failed: " + errors.front() +
                 (errors.size() > 1 ? " (and " + std::to_string(errors.size() - 1) + " more)" : ""));
-  for (const auto& why : reporter.collector().skipped()) std::cerr << "ptilab: skipped " << why << "\n";
+  for (const Skip& s : reporter.collector().skipped())
+    std::cerr << "ptilab: skipped " << s.benchmark << ": " << s.why << "\n";
   const RunInfo run = make_run_info(sys, iso, start, o.run_id, o.host, o.accel);
   BenchRecord record{run, counted, unsupported, o.name_suffix};
   const BenchOutput out = bench_rows(record, reporter.collector());

@@ -11,30 +11,11 @@
 #include <span>
 
 #include "error.h"
+#include "stats.h"
 
 namespace ptilab {
 
 namespace {
-
-struct Summary {
-  double mean = 0, median = 0, stddev = 0;
-};
-
-// Same statistics as Google Benchmark's (sample stddev). v not empty.
-Summary summarize(std::vector<double> v) {
-  Summary s;
-  const double n = static_cast<double>(v.size());
-  double sum = 0;
-  for (double x : v) sum += x;
-  s.mean = sum / n;
-  double sq = 0;
-  for (double x : v) sq += (x - s.mean) * (x - s.mean);
-  s.stddev = v.size() > 1 ? std::sqrt(sq / (n - 1)) : 0;
-  std::sort(v.begin(), v.end());
-  const std::size_t mid = v.size() / 2;
-  s.median = v.size() % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
-  return s;
-}
 
 // The unit of a property counter; nullopt for any other counter.
 std::optional<std::string_view> property_unit(std::string_view name) {
@@ -84,8 +65,8 @@ void ResultCollector::add(const BenchmarkRun& run) {
     const std::string_view msg = run.error_message;
     if (msg.starts_with(kSkipPrefix)) {
       // Once per benchmark, however many repetitions reported it.
-      const std::string note = name + ": " + std::string(msg.substr(kSkipPrefix.size()));
-      if (std::find(skipped_.begin(), skipped_.end(), note) == skipped_.end()) skipped_.push_back(note);
+      Skip skip{name, std::string(msg.substr(kSkipPrefix.size()))};
+      if (std::find(skipped_.begin(), skipped_.end(), skip) == skipped_.end()) skipped_.push_back(std::move(skip));
     } else {
       errors_.push_back(name + ": " + run.error_message);
     }
@@ -135,7 +116,7 @@ std::vector<BenchResult> ResultCollector::results() const {
     } else if (!e.iteration_ns.empty()) {
       const Summary s = summarize(e.iteration_ns);
       r.mean_ns = s.mean;
-      r.median_ns = s.median;
+      r.median_ns = median_of(e.iteration_ns);
       r.stddev_ns = s.stddev;
       r.repetitions = static_cast<std::int64_t>(e.iteration_ns.size());
     } else {

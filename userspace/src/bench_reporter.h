@@ -44,8 +44,8 @@ class ResultCollector {
   std::vector<CounterResult> counter_results() const;
   // "BM_X: message" for every run that failed (SkipWithError).
   const std::vector<std::string>& errors() const { return errors_; }
-  // "name: why" of the benchmarks that could not run here (kSkipPrefix).
-  const std::vector<std::string>& skipped() const { return skipped_; }
+  // The benchmarks that could not run here (kSkipPrefix), once each.
+  const std::vector<Skip>& skipped() const { return skipped_; }
 
  private:
   struct CounterValues {
@@ -64,7 +64,7 @@ class ResultCollector {
   std::vector<std::string> counter_names_;  // then the property and workload counters
   std::vector<Entry> entries_;
   std::vector<std::string> errors_;
-  std::vector<std::string> skipped_;
+  std::vector<Skip> skipped_;
 };
 
 // The runs of a Google Benchmark JSON document (benchmarks.json, as

@@ -83,6 +83,9 @@ std::vector<MacroPair> macro_tier(const std::vector<ResultRow>& rows, double con
           const auto it = side->second.find({b, metric});
           return it == side->second.end() ? nullptr : &it->second;
         };
+        // The real time's pooled mean per side, from its cell where both
+        // sides have one (entries per second divide by it).
+        std::optional<double> mean_off, mean_on;
         for (const std::string& metric : macro_metrics()) {
           const auto* a = rows_of(off, metric);
           const auto* c = rows_of(on, metric);
@@ -94,21 +97,29 @@ std::vector<MacroPair> macro_tier(const std::vector<ResultRow>& rows, double con
           cell.contrast = contrast(cell.off, cell.on, confidence);
           pair.boots_off = std::max(pair.boots_off, cell.off.boots);
           pair.boots_on = std::max(pair.boots_on, cell.on.boots);
-          if (metric == kMetricMean) ratios.emplace_back(cell.contrast.a, cell.contrast.b);
+          if (metric == kMetricMean) {
+            ratios.emplace_back(cell.contrast.a, cell.contrast.b);
+            mean_off = cell.off.summary().mean;
+            mean_on = cell.on.summary().mean;
+          }
           line.cells.push_back(std::move(cell));
         }
         // Entries per second: the traced count per iteration over the
         // untraced mean time of the same side.
-        const auto rate = [&](const auto& side) -> std::optional<double> {
+        // A side whose other has no time pools its own rows.
+        const auto rate = [&](const auto& side, std::optional<double> ns) -> std::optional<double> {
           const auto* e = rows_of(side, std::string(kEntriesMetric));
-          const auto* t = rows_of(side, std::string(kMetricMean));
-          if (!e || !t) return std::nullopt;
-          const double per_op = pool_rows(*e).summary().mean, ns = pool_rows(*t).summary().mean;
-          if (!(ns > 0)) return std::nullopt;
-          return per_op / (ns * 1e-9);
+          if (!e) return std::nullopt;
+          if (!ns) {
+            const auto* t = rows_of(side, std::string(kMetricMean));
+            if (!t) return std::nullopt;
+            ns = pool_rows(*t).summary().mean;
+          }
+          if (!(*ns > 0)) return std::nullopt;
+          return pool_rows(*e).summary().mean / (*ns * 1e-9);
         };
-        line.entries_per_s_off = rate(off);
-        line.entries_per_s_on = rate(on);
+        line.entries_per_s_off = rate(off, mean_off);
+        line.entries_per_s_on = rate(on, mean_on);
         // Why a side has no time: its skips (a side that has a time was
         // skipped only elsewhere, e.g. in vm-bench's initramfs guest, which
         // has no servers).

@@ -120,15 +120,9 @@ Pooled pool_boots(const std::vector<Summary>& boots, bool has_stddev) {
     if (df > 0) p.within_sd = std::sqrt(ss / static_cast<double>(df));
   }
   if (boots.size() >= 2) {
-    Summary between;
-    double sum = 0;
-    for (const Summary& b : boots) sum += b.mean;
-    between.n = static_cast<std::int64_t>(boots.size());
-    between.mean = sum / static_cast<double>(between.n);
-    double ss = 0;
-    for (const Summary& b : boots) ss += (b.mean - between.mean) * (b.mean - between.mean);
-    between.stddev = std::sqrt(ss / static_cast<double>(between.n - 1));
-    p.between = between;
+    std::vector<double> means;
+    for (const Summary& b : boots) means.push_back(b.mean);
+    p.between = summarize(means);
   }
   return p;
 }

@@ -175,7 +175,7 @@ std::vector<ResultRow> make_counter_rows(const RunInfo& run, const std::vector<C
   return rows;
 }
 
-std::vector<ResultRow> make_skip_rows(const RunInfo& run, const std::vector<std::string>& notes) {
+std::vector<ResultRow> make_skip_rows(const RunInfo& run, const std::vector<Skip>& skips) {
   ResultRow base = make_base_row(run);
   // Moved-in strings: assigning short literals here trips GCC 12's
   // -Wrestrict false positive.
@@ -183,13 +183,11 @@ std::vector<ResultRow> make_skip_rows(const RunInfo& run, const std::vector<std:
   base.unit = std::string("info");
   base.repetitions = std::string("1");
   std::vector<ResultRow> rows;
-  for (const auto& note : notes) {
-    // Benchmark names have no ": " (their parts are "name:value").
-    const std::size_t colon = note.find(": ");
+  for (const Skip& s : skips) {
     ResultRow row = base;
-    row.benchmark = note.substr(0, colon);
+    row.benchmark = s.benchmark;
     row.metric.assign(kMetricSkippedPrefix);
-    if (colon != std::string::npos) row.metric.append(note, colon + 2);
+    row.metric += s.why;
     rows.push_back(std::move(row));
   }
   return rows;

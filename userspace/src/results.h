@@ -158,12 +158,16 @@ std::vector<ResultRow> make_result_rows(const RunInfo& run, const std::vector<Be
 // One row per counter: metric = the event name, value = mean per
 // iteration, unit per_op, with stddev (a property: its unit, no stddev).
 std::vector<ResultRow> make_counter_rows(const RunInfo& run, const std::vector<CounterResult>& counters);
-// A benchmark that could not run here: metric "skipped=<why>" = 1 (info),
-// so that the CSV says why a workload has no numbers (a server that did
-// not start, a missing tool). notes: "name: why", as
-// ResultCollector::skipped() has them.
+// A benchmark that could not run here, and why (a server that did not
+// start, a missing tool), as ResultCollector::skipped() has them.
+struct Skip {
+  std::string benchmark, why;
+  bool operator==(const Skip&) const = default;
+};
+// Its row: metric "skipped=<why>" = 1 (info), so that the CSV says why a
+// workload has no numbers.
 inline constexpr std::string_view kMetricSkippedPrefix = "skipped=";
-std::vector<ResultRow> make_skip_rows(const RunInfo& run, const std::vector<std::string>& notes);
+std::vector<ResultRow> make_skip_rows(const RunInfo& run, const std::vector<Skip>& skips);
 
 // One row per perf counter this machine cannot count: benchmark "*",
 // metric = the event name, value empty (never a zero), unit not_supported.

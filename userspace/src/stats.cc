@@ -1,5 +1,6 @@
 #include "stats.h"
 
+#include <algorithm>
 #include <boost/math/distributions/students_t.hpp>
 #include <cmath>
 #include <stdexcept>
@@ -8,6 +9,25 @@
 #include "error.h"
 
 namespace ptilab {
+
+Summary summarize(std::span<const double> v) {
+  Summary s;
+  s.n = static_cast<std::int64_t>(v.size());
+  if (v.empty()) return s;
+  double sum = 0;
+  for (const double x : v) sum += x;
+  s.mean = sum / static_cast<double>(s.n);
+  double ss = 0;
+  for (const double x : v) ss += (x - s.mean) * (x - s.mean);
+  s.stddev = s.n > 1 ? std::sqrt(ss / static_cast<double>(s.n - 1)) : 0;
+  return s;
+}
+
+double median_of(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t mid = v.size() / 2;
+  return v.size() % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+}
 
 double t_quantile(double p, double df) {
   if (!(p > 0 && p < 1) || !(df > 0)) throw Error("t quantile: need 0 < p < 1 and df > 0");

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -25,6 +26,14 @@ struct Summary {
   double stddev = 0;   // sample standard deviation (n-1 denominator)
   std::int64_t n = 0;  // repetitions
 };
+
+// Mean, sample standard deviation (0 for fewer than two values) and count
+// of v: the one place they are computed (Google Benchmark's definitions).
+Summary summarize(std::span<const double> v);
+
+// The median of v (the mean of the middle two for an even count); v not
+// empty.
+double median_of(std::vector<double> v);
 
 struct Interval {
   double low = 0;

@@ -7,6 +7,7 @@
 
 #include "error.h"
 #include "state.h"
+#include "stats.h"
 
 namespace ptilab {
 
@@ -102,16 +103,6 @@ std::string term_list(const std::vector<int>& terms) {
   std::string s;
   for (const int t : terms) s += (s.empty() ? "" : ", ") + std::string(metric_of(t));
   return s;
-}
-
-double stddev_of(const std::vector<double>& v) {
-  if (v.size() < 2) return 0;
-  double mean = 0;
-  for (double x : v) mean += x;
-  mean /= static_cast<double>(v.size());
-  double ss = 0;
-  for (double x : v) ss += (x - mean) * (x - mean);
-  return std::sqrt(ss / static_cast<double>(v.size() - 1));
 }
 
 }  // namespace
@@ -499,7 +490,7 @@ std::vector<ResultRow> trace_rows(const RunInfo& run, const std::vector<TraceInt
       if (iv.seconds > 0) rates.push_back(per_interval(iv) / iv.seconds);
     rows.push_back(metric_row(base, metric, count, "count", 1, std::nullopt));
     rows.push_back(metric_row(base, rate_metric, seconds > 0 ? count / seconds : 0, "per_s", n,
-                              stddev_of(rates)));
+                              summarize(rates).stddev));
   };
   const auto unsupported = [&](const std::string& metric, const std::string& rate_metric) {
     rows.push_back(unsupported_row(base, metric));

@@ -111,7 +111,8 @@ TEST(BenchReporter, SkipsAreNotErrorsAndCountedOnce) {
   c.add(r);  // a second repetition says the same
   EXPECT_TRUE(c.errors().empty());
   ASSERT_EQ(c.skipped().size(), 1u);
-  EXPECT_EQ(c.skipped()[0], "BM_Pipe_PingPong/cpus:2: needs 2 CPUs, only 1 allowed");
+  EXPECT_EQ(c.skipped()[0].benchmark, "BM_Pipe_PingPong/cpus:2");
+  EXPECT_EQ(c.skipped()[0].why, "needs 2 CPUs, only 1 allowed");
   EXPECT_TRUE(c.results().empty());
 }
 

@@ -101,8 +101,8 @@ TEST(Results, TwoRowsPerBenchmark) {
 // A skipped benchmark's row: its name (colons in its arguments kept), the
 // reason after "skipped=", commas and all (the CSV quotes them).
 TEST(Results, SkipRowsCarryTheReason) {
-  const auto rows = make_skip_rows(sample_run("ro"), {"BM_Macro_RedisGet/pipeline:1: Redis did not start in "
-                                                      "configuration pti=on: FATAL, bad port | exit"});
+  const auto rows = make_skip_rows(sample_run("ro"), {{"BM_Macro_RedisGet/pipeline:1", "Redis did not start in "
+                                                      "configuration pti=on: FATAL, bad port | exit"}});
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].benchmark, "BM_Macro_RedisGet/pipeline:1");
   EXPECT_EQ(rows[0].metric, "skipped=Redis did not start in configuration pti=on: FATAL, bad port | exit");

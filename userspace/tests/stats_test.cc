@@ -221,5 +221,21 @@ TEST(Stats, GeometricMeanOfRatiosAndItsLimits) {
   EXPECT_THROW(geometric_mean_ratio({{{0, 1, 3}, {1, 1, 3}}}, 0.95), Error);
 }
 
+// summarize(): mean, sample stddev (n-1) and count, worked by hand:
+// {2, 4, 4, 4, 5, 5, 7, 9}: mean 5, squares 32, stddev sqrt(32/7).
+TEST(Stats, SummarizeKnownAnswer) {
+  const std::vector<double> v{2, 4, 4, 4, 5, 5, 7, 9};
+  const Summary s = summarize(v);
+  EXPECT_EQ(s.n, 8);
+  EXPECT_DOUBLE_EQ(s.mean, 5);
+  EXPECT_DOUBLE_EQ(s.stddev, std::sqrt(32.0 / 7));
+  EXPECT_DOUBLE_EQ(median_of(v), 4.5);
+  EXPECT_DOUBLE_EQ(median_of({3, 1, 2}), 2);
+  // One value has no spread; none has no mean.
+  EXPECT_EQ(summarize(std::vector<double>{7}).stddev, 0);
+  EXPECT_EQ(summarize(std::vector<double>{7}).mean, 7);
+  EXPECT_EQ(summarize(std::vector<double>{}).n, 0);
+}
+
 }  // namespace
 }  // namespace ptilab
