@@ -13,7 +13,7 @@
  *
  * Generic tracepoints live here; architecture-specific ones (interrupts,
  * page faults, TLB flushes) in trace_<arch>.bpf.h, included under
- * __TARGET_ARCH_<arch>. The loader (userspace/src/trace_bpf.cc) knows
+ * __TARGET_ARCH_<arch>. The loader (userspace/src/kernel/trace_bpf.cc) knows
  * what each program counts: it disables any program whose tracepoint the
  * running kernel lacks or whose perf event it cannot open, and reports
  * the counters that lost their source as not countable.

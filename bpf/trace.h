@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Shared between bpf/trace.bpf.c and the loader (userspace/src/trace_bpf.cc):
+ * Shared between bpf/trace.bpf.c and the loader (userspace/src/kernel/trace_bpf.cc):
  * the counters `ptilab trace` keeps. Everything is a monotonic u64; user
  * space computes per-interval deltas, so the BPF side never resets anything
  * and needs no locks (per-CPU maps, one writer per slot).

@@ -1,4 +1,4 @@
-// libFuzzer target for the CSV reader (userspace/src/csv.cc csv_parse,
+// libFuzzer target for the CSV reader (userspace/src/results/csv.cc csv_parse,
 // csv_for_each) and the results reader on top of it (results.cc
 // parse_results). For every input:
 //
@@ -20,9 +20,9 @@
 #include <string_view>
 #include <vector>
 
-#include "csv.h"
-#include "error.h"
-#include "results.h"
+#include "results/csv.h"
+#include "util/error.h"
+#include "results/results.h"
 
 namespace {
 

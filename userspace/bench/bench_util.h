@@ -10,10 +10,10 @@
 #include <string>
 #include <utility>
 
-#include "bench_skip.h"
-#include "bench_trace.h"
-#include "perf_counters.h"
-#include "pinning.h"
+#include "bench/skip.h"
+#include "bench/trace.h"
+#include "kernel/perf_counters.h"
+#include "kernel/pinning.h"
 
 namespace ptilab::bench {
 

@@ -62,7 +62,7 @@
 #include <optional>
 #include <string>
 
-#include "bench_properties.h"
+#include "results/bench_properties.h"
 #include "bench_util.h"
 
 namespace {

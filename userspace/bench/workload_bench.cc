@@ -44,7 +44,7 @@
 #include <system_error>
 #include <vector>
 
-#include "bench_properties.h"
+#include "results/bench_properties.h"
 #include "bench_util.h"
 #include "macro_util.h"
 

@@ -1,11 +1,11 @@
-#include "arch_profile.h"
+#include "kernel/arch_profile.h"
 
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
-#include "cmdline.h"
-#include "error.h"
+#include "kernel/cmdline.h"
+#include "util/error.h"
 
 namespace ptilab {
 namespace {

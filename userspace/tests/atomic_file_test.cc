@@ -1,4 +1,4 @@
-#include "atomic_file.h"
+#include "util/atomic_file.h"
 
 #include <gtest/gtest.h>
 #include <sys/resource.h>
@@ -7,7 +7,7 @@
 
 #include <csignal>
 
-#include "error.h"
+#include "util/error.h"
 #include "test_util.h"
 
 namespace ptilab {

@@ -1,8 +1,8 @@
-#include "bench_cmd.h"
+#include "cmd/bench.h"
 
 #include <gtest/gtest.h>
 
-#include "error.h"
+#include "util/error.h"
 
 namespace ptilab {
 namespace {

@@ -1,11 +1,11 @@
-#include "bench_reporter.h"
+#include "bench/reporter.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <tuple>
 
-#include "error.h"
+#include "util/error.h"
 
 namespace ptilab {
 namespace {

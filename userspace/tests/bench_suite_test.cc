@@ -15,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-#include "results.h"
+#include "results/results.h"
 #include "test_util.h"
 
 namespace ptilab {

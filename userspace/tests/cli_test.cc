@@ -8,7 +8,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "results.h"
+#include "results/results.h"
 #include "test_util.h"
 
 namespace ptilab {

@@ -1,12 +1,12 @@
-#include "compare.h"
+#include "model/compare.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <functional>
 
-#include "csv.h"
-#include "error.h"
+#include "results/csv.h"
+#include "util/error.h"
 #include "test_util.h"
 
 namespace ptilab {

@@ -1,11 +1,11 @@
-#include "csv.h"
+#include "results/csv.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-#include "error.h"
+#include "util/error.h"
 
 namespace ptilab {
 namespace {

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "results.h"
+#include "results/results.h"
 #include "test_util.h"
 
 namespace ptilab {

@@ -1,9 +1,9 @@
-#include "merge.h"
+#include "cmd/merge.h"
 
 #include <gtest/gtest.h>
 
-#include "error.h"
-#include "results.h"
+#include "util/error.h"
+#include "results/results.h"
 #include "test_util.h"
 
 namespace ptilab {

@@ -1,13 +1,13 @@
-#include "module_files.h"
+#include "kernel/module_files.h"
 
 #include <gtest/gtest.h>
 
 #include <cerrno>
 #include <functional>
 
-#include "debugfs.h"
-#include "error.h"
-#include "hook_cmd.h"
+#include "kernel/debugfs.h"
+#include "util/error.h"
+#include "cmd/hook.h"
 
 namespace ptilab {
 namespace {

@@ -1,4 +1,4 @@
-#include "noise.h"
+#include "kernel/noise.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // Perf counters: list parsing, libpfm4 resolution, the counting itself
 // (software events, which every Linux has), their collection and CSV rows,
 // and `ptilab bench --counters` / `ptilab counters` end to end.
-#include "perf_counters.h"
+#include "kernel/perf_counters.h"
 
 #include <gtest/gtest.h>
 #include <sys/mman.h>
@@ -11,9 +11,9 @@
 #include <algorithm>
 #include <optional>
 
-#include "bench_reporter.h"
-#include "error.h"
-#include "results.h"
+#include "bench/reporter.h"
+#include "util/error.h"
+#include "results/results.h"
 #include "test_util.h"
 
 namespace ptilab {

@@ -1,4 +1,4 @@
-#include "pinning.h"
+#include "kernel/pinning.h"
 
 #include <gtest/gtest.h>
 #include <sched.h>

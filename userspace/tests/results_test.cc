@@ -1,11 +1,11 @@
-#include "results.h"
+#include "results/results.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <functional>
 
-#include "error.h"
+#include "util/error.h"
 #include "test_util.h"
 
 namespace ptilab {

@@ -1,4 +1,4 @@
-#include "snapshot.h"
+#include "cmd/snapshot.h"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <cstdlib>
 
-#include "error.h"
+#include "util/error.h"
 #include "test_util.h"
 
 namespace ptilab {

@@ -1,8 +1,8 @@
-#include "state.h"
+#include "kernel/state.h"
 
 #include <gtest/gtest.h>
 
-#include "error.h"
+#include "util/error.h"
 #include "test_util.h"
 
 namespace ptilab {

@@ -1,12 +1,12 @@
 // Known answers: t quantiles from printed tables, intervals worked by hand
 // (the arithmetic is in the comments).
-#include "stats.h"
+#include "results/stats.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 
-#include "error.h"
+#include "util/error.h"
 
 namespace ptilab {
 namespace {

@@ -1,4 +1,4 @@
-#include "status.h"
+#include "cmd/status.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "sysinfo.h"
+#include "kernel/sysinfo.h"
 
 #include <gtest/gtest.h>
 

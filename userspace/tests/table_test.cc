@@ -1,14 +1,14 @@
-#include "table.h"
+#include "render/table.h"
 
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <tuple>
 
-#include "csv.h"
-#include "error.h"
-#include "macro_tier.h"
-#include "stats.h"
+#include "results/csv.h"
+#include "util/error.h"
+#include "model/macro_tier.h"
+#include "results/stats.h"
 
 namespace ptilab {
 namespace {

@@ -1,10 +1,11 @@
 // The loader's bookkeeping without BPF: which counters the programs that
 // attached (or did not) count, and the irq numbers of arm64's per-CPU
 // timer and IPIs.
-#include "trace_bpf.h"
+#include "kernel/trace_bpf.h"
 
 #include <gtest/gtest.h>
 
+#include "model/trace.h"  // derive(): what the coverage means
 #include "test_util.h"
 
 namespace ptilab {

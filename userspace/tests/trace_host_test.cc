@@ -18,7 +18,7 @@
 #include <functional>
 #include <thread>
 
-#include "results.h"
+#include "results/results.h"
 #include "test_util.h"
 
 namespace ptilab {

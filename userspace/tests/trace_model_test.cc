@@ -1,13 +1,13 @@
 // The pure parts of `ptilab trace`: deltas, derived numbers, the estimate,
 // CSV rows, argument parsing. No BPF needed.
-#include "trace_model.h"
+#include "model/trace.h"
 
-#include "bench_trace.h"
+#include "bench/trace.h"
 
 #include <gtest/gtest.h>
 
-#include "error.h"
-#include "trace_cmd.h"
+#include "util/error.h"
+#include "cmd/trace.h"
 
 namespace ptilab {
 namespace {

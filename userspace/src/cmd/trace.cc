@@ -1,0 +1,307 @@
+#include "cmd/trace.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+#include <utility>
+
+#include "cmd/bench.h"
+#include "util/error.h"
+#include "kernel/module_files.h"
+#include "cmd/probe.h"
+#include "results/results.h"
+#include "kernel/state.h"
+#include "kernel/sysinfo.h"
+#include "util/text_file.h"
+#include "kernel/trace_bpf.h"
+#include "model/trace.h"
+
+namespace ptilab {
+
+namespace {
+
+double seconds_value(const std::string& option, const std::string& text) {
+  const auto v = parse_number(text);
+  if (!v || *v <= 0) throw UsageError(option + " must be a positive number of seconds, got '" + text + "'");
+  return *v;
+}
+
+long integer_value(const std::string& option, const std::string& text, long lo, long hi) {
+  long v = 0;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() || v < lo || v > hi)
+    throw UsageError(option + " must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi) +
+                     ", got '" + text + "'");
+  return v;
+}
+
+// A zombie has exited too: its parent just has not reaped it yet.
+bool alive(std::uint32_t pid) {
+  if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) return false;
+  try {
+    const std::string stat = read_text_file("/proc/" + std::to_string(pid) + "/stat");
+    const auto paren = stat.rfind(')');
+    if (paren == std::string::npos || paren + 2 >= stat.size()) return true;
+    return stat[paren + 2] != 'Z' && stat[paren + 2] != 'X';
+  } catch (const Error&) {
+    return false;  // gone between the two looks
+  }
+}
+
+std::string comm_of(std::uint32_t pid) {
+  try {
+    std::string c = read_text_file("/proc/" + std::to_string(pid) + "/comm");
+    while (!c.empty() && c.back() == '\n') c.pop_back();
+    return c;
+  } catch (const Error&) {
+    return "?";
+  }
+}
+
+// What isolation adds per entry and mm switch: --cost-from, else the
+// module's probe, else an error saying what to provide.
+IsolationCost resolve_cost(const TraceOptions& o, const Isolation& iso) {
+  if (o.cost_from) return cost_from_results(read_results(*o.cost_from), o.cost_from->string());
+  const Debugfs fs(o.debugfs);
+  std::error_code ec;
+  if (!fs.unavailable() && std::filesystem::exists(fs.file("probe"), ec)) {
+    const ProbeReport report = parse_probe(fs.read("probe"), fs.file("probe").string());
+    // With PCID the entry code writes CR3 with NOFLUSH; without, each write flushes.
+    const std::string name = iso.pcid == kOn ? "cr3_noflush" : "cr3_flush";
+    const PrimitiveSupport* p = report.find_primitive(name);
+    if (p && p->supported) {
+      const ProbeOutcome out = run_probe(fs, name, kDefaultProbeIterations);
+      if (out.kind == ProbeOutcome::Kind::kMeasured && out.median_ns) return cost_from_probe(name, *out.median_ns);
+      throw Error("trace --estimate: probe " + name + " failed: " + out.error);
+    }
+  }
+  throw Error("trace --estimate: no isolation cost known: load ptilab.ko (its cr3 probes time a CR3 write) or pass "
+              "--cost-from results.csv holding a pti=on and a pti=off run (make vm-bench writes one)");
+}
+
+}  // namespace
+
+TraceOptions parse_trace(const std::vector<std::string>& args) {
+  TraceOptions o;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string name = args[i];
+    std::optional<std::string> inline_value;
+    if (name.starts_with("--")) {
+      if (const auto eq = name.find('='); eq != std::string::npos) {
+        inline_value = name.substr(eq + 1);
+        name.resize(eq);
+      }
+    }
+    auto value = [&]() -> std::string {
+      if (inline_value) return *std::exchange(inline_value, std::nullopt);
+      if (i + 1 >= args.size() || args[i + 1].starts_with("--")) throw UsageError(name + " needs a value");
+      return args[++i];
+    };
+    auto nonempty = [&]() {
+      std::string v = value();
+      if (v.empty()) throw UsageError(name + " needs a non-empty value");
+      return v;
+    };
+    auto flag = [&]() {
+      if (inline_value) throw UsageError(name + " takes no value");
+      return true;
+    };
+    if (name == "-p" || name == "--pid") {
+      o.pid = static_cast<std::uint32_t>(integer_value(name, value(), 1, 0x3fffffff));
+    } else if (name == "-i" || name == "--interval") {
+      o.interval = seconds_value(name, value());
+      if (o.interval < 0.01) throw UsageError(name + " must be at least 0.01 seconds");
+    } else if (name == "-d" || name == "--duration") {
+      o.duration = seconds_value(name, value());
+    } else if (name == "--csv") {
+      o.csv = nonempty();
+    } else if (name == "--top") {
+      o.top = static_cast<int>(integer_value(name, value(), 0, 1000));
+    } else if (name == "--per-cpu") {
+      o.per_cpu = flag();
+    } else if (name == "-q" || name == "--quiet") {
+      o.quiet = flag();
+    } else if (name == "--estimate") {
+      o.estimate = flag();
+    } else if (name == "--cost-from") {
+      o.cost_from = nonempty();
+    } else if (name == "--btf") {
+      o.btf = nonempty();
+    } else if (name == "--debugfs") {
+      o.debugfs = nonempty();
+    } else if (name == "--run-id") {
+      o.run_id = nonempty();
+    } else if (name == "--host") {
+      o.host = nonempty();
+    } else if (name == "--accel") {
+      o.accel = nonempty();
+    } else if (name == "--state") {
+      o.state_file = nonempty();
+    } else if (name == "-v" || name == "--verbose") {
+      o.verbose = flag();
+    } else if (name.starts_with("-")) {
+      throw UsageError("unknown option '" + name + "'");
+    } else {
+      throw UsageError("unexpected argument '" + name + "'");
+    }
+  }
+  if (o.cost_from && !o.estimate) throw UsageError("--cost-from needs --estimate");
+  return o;
+}
+
+int run_trace(const TraceOptions& o) {
+  using Clock = std::chrono::steady_clock;
+  const auto wall_start = std::chrono::system_clock::now();
+
+  // Everything that can fail cheaply fails before tracing.
+  const SystemInfo sys = read_system_info();
+  StateSources sources;
+  sources.state_file = o.state_file;
+  const Isolation iso = detect_isolation(sources, sys.arch, sys.kernel);
+  for (const auto& w : iso.warnings) std::cerr << "ptilab: warning: " << w << "\n";
+  const ArchProfile& profile = profile_for(sys.arch);
+  const std::string& iso_state = *iso.column(profile.isolation_key);
+  const bool iso_on = isolation_assumed_on(iso.pti, iso.kpti);
+  const bool iso_assumed = iso_state != kOn && iso_state != kOff;
+  if (o.pid && !alive(*o.pid)) throw Error("trace: no process " + std::to_string(*o.pid));
+  std::optional<IsolationCost> cost;
+  if (o.estimate) cost = resolve_cost(o, iso);
+
+  TraceBpfOptions bo;
+  bo.target_tgid = o.pid.value_or(0);
+  bo.verbose = o.verbose;
+  if (o.btf)
+    bo.btf = *o.btf;
+  else if (const char* env = std::getenv("PTILAB_BTF"); env && *env)
+    bo.btf = env;
+
+  // Ctrl-C ends the wait for the next interval, not the process.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  sigprocmask(SIG_BLOCK, &stop_signals, nullptr);
+  // A shell starts background jobs with SIGINT ignored; `kill -INT` must still stop us.
+  ::signal(SIGINT, SIG_DFL);
+  ::signal(SIGTERM, SIG_DFL);
+
+  TraceBpf bpf(bo);
+  const auto start = Clock::now();
+  std::string attached;
+  for (const auto& a : bpf.attached()) attached += (attached.empty() ? "" : " ") + a;
+  const std::size_t events = bpf.attached_perf_events();
+  std::cerr << "ptilab: trace: attached to " << bpf.attached().size() - events << " tracepoints"
+            << (events ? " and " + std::to_string(events) + " perf events" : std::string()) << " (" << attached
+            << "); Ctrl-C for totals" << std::endl;
+  if (!bpf.missing().empty()) {
+    std::string m;
+    for (const auto& a : bpf.missing()) m += (m.empty() ? "" : " ") + a;
+    std::cerr << "ptilab: trace: not in this kernel, not counted: " << m << std::endl;
+  }
+  for (const auto& note :
+       coverage_notes(bpf.available(), bpf.why_not(), iso_on, [](std::string_view stem) { return std::string(stem); }))
+    std::cerr << "ptilab: trace: " << note << std::endl;
+
+  const std::string scope =
+      (o.pid ? "process " + std::to_string(*o.pid) + " (" + comm_of(*o.pid) + ")" : std::string("all processes")) +
+      ", " + std::to_string(bpf.nr_cpus()) + " CPUs, " +
+      profile.describe(iso);
+  if (!o.quiet) std::cout << table_legend(profile, bpf.available()) << table_header(bpf.available()) << std::flush;
+
+  auto now_s = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
+  TraceSnapshot prev = bpf.read();
+  prev.seconds = now_s();
+  std::vector<TraceInterval> intervals;
+  std::map<std::uint32_t, PidCounts> pid_totals;
+
+  auto take = [&](bool print) {
+    TraceSnapshot cur = bpf.read();
+    cur.seconds = now_s();
+    TraceInterval iv = interval_between(prev, cur);
+    accumulate_pids(pid_totals, iv.pids);
+    if (print && !o.quiet) {
+      std::string out = table_row(iv.end, o.pid ? "pid" : "all", iv.total, iv.seconds, bpf.available(), iso_on);
+      if (o.per_cpu)
+        for (std::size_t c = 0; c < iv.cpus.size(); ++c)
+          out += table_row(iv.end, "cpu" + std::to_string(c), iv.cpus[c], iv.seconds, bpf.available(), iso_on);
+      if (!o.pid && o.top > 0)
+        for (const auto& p : top_pids(iv.pids, static_cast<std::size_t>(o.top)))
+          out += pid_row(iv.end, p, iv.seconds, bpf.available());
+      std::cout << out << std::flush;
+    }
+    // Exited processes leave the bounded map; their totals stay here.
+    std::vector<std::uint32_t> gone;
+    for (const auto& [pid, _] : cur.pids)
+      if (!alive(pid)) gone.push_back(pid);
+    bpf.forget(gone);
+    for (const auto pid : gone) cur.pids.erase(pid);
+    prev = std::move(cur);
+    intervals.push_back(std::move(iv));
+  };
+
+  double next = o.interval;
+  for (;;) {
+    const double until = o.duration ? std::min(next, *o.duration) : next;
+    const double wait = until - now_s();
+    bool stop = false;
+    if (wait > 0) {
+      timespec ts;
+      ts.tv_sec = static_cast<time_t>(wait);
+      ts.tv_nsec = static_cast<long>((wait - static_cast<double>(ts.tv_sec)) * 1e9);
+      if (sigtimedwait(&stop_signals, nullptr, &ts) > 0) stop = true;
+    }
+    if (stop) break;
+    if (o.duration && now_s() >= *o.duration - 1e-6) break;
+    take(true);
+    next += o.interval;
+    if (o.pid && !alive(*o.pid)) {
+      std::cerr << "ptilab: trace: process " << *o.pid << " exited" << std::endl;
+      break;
+    }
+  }
+  // The last, partial interval.
+  if (now_s() - prev.seconds > 1e-3 || intervals.empty()) take(!o.quiet);
+  sigprocmask(SIG_UNBLOCK, &stop_signals, nullptr);
+
+  const double seconds = prev.seconds;
+  CounterArray total{};
+  for (const auto& iv : intervals)
+    for (int i = 0; i < PTL_NR_COUNTERS; ++i) total[i] += iv.total[i];
+  std::vector<PidCounts> all_pids;
+  for (const auto& [_, p] : pid_totals) all_pids.push_back(p);
+  // With -p the target is the only process: no list.
+  const auto top = top_pids(all_pids, o.pid ? 0 : static_cast<std::size_t>(o.top));
+
+  std::cout << format_totals(total, seconds, bpf.available(), bpf.why_not(), iso_on, iso_assumed, profile, top, scope);
+  if (total[PTL_PID_DROPPED])
+    std::cerr << "ptilab: warning: " << total[PTL_PID_DROPPED]
+              << " per-process updates lost: more than " << PTL_MAX_PIDS << " live processes" << std::endl;
+  if (cost) {
+    // It needs the kernel entries and the mm switches: isolation's CR3 terms.
+    const Derived d = derive(total, true, bpf.available());
+    if (!d.cr3_counted) {
+      std::string m;
+      for (const int t : missing_terms(cr3_terms(true), bpf.available()))
+        m += (m.empty() ? "" : ", ") + std::string(metric_of(t));
+      std::cout << "\nestimate: not computed: " << m << " not countable on this kernel\n";
+    } else {
+      const Estimate e = estimate(d, total, seconds, static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN)), *cost);
+      std::cout << "\n"
+                << format_estimate(e, *cost, o.pid ? "process " + std::to_string(*o.pid) : std::string("this workload"));
+    }
+  }
+  if (o.csv) {
+    const RunInfo run = make_run_info(sys, iso, wall_start, o.run_id, o.host, o.accel);
+    const auto rows = trace_rows(run, intervals, bpf.available(), iso_on, top, seconds);
+    write_results(*o.csv, rows);
+    std::cerr << "ptilab: wrote " << o.csv->string() << " (" << rows.size() << " rows)" << std::endl;
+  }
+  return 0;
+}
+
+}  // namespace ptilab

@@ -1,0 +1,43 @@
+// `ptilab trace`: count kernel entries, context switches that change mm and
+// TLB flushes on the live system with eBPF (bpf/trace.bpf.c), per interval,
+// per CPU and per process; derive CR3 writes; estimate isolation's cost.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kernel/debugfs.h"
+
+namespace ptilab {
+
+inline constexpr double kDefaultTraceInterval = 1.0;
+inline constexpr int kDefaultTraceTop = 5;
+
+struct TraceOptions {
+  std::optional<std::uint32_t> pid;  // -p: only this process (tgid)
+  double interval = kDefaultTraceInterval;  // -i seconds
+  std::optional<double> duration;           // -d seconds; default until Ctrl-C (or -p's exit)
+  std::optional<std::filesystem::path> csv;
+  int top = kDefaultTraceTop;  // processes per interval and in the totals; 0: none
+  bool per_cpu = false;
+  bool quiet = false;  // no interval rows, totals only
+  bool estimate = false;
+  std::optional<std::filesystem::path> cost_from;  // results CSV with a pti on/off pair
+  std::optional<std::filesystem::path> btf;        // default $PTILAB_BTF or /sys/kernel/btf/vmlinux
+  std::filesystem::path debugfs = std::filesystem::path(kDebugfsDir);
+  std::optional<std::string> run_id, host, accel;
+  std::optional<std::filesystem::path> state_file;
+  bool verbose = false;
+};
+
+// Throws UsageError. Pure: the unit tests call it.
+TraceOptions parse_trace(const std::vector<std::string>& args);
+
+// Runs until -d, Ctrl-C (SIGINT/SIGTERM) or the -p process's exit, then
+// prints the totals (and the estimate), and writes --csv. Throws Error.
+int run_trace(const TraceOptions& options);
+
+}  // namespace ptilab

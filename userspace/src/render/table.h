@@ -1,0 +1,62 @@
+// `ptilab table`: mean ns per operation, one row per benchmark, one column
+// per isolation configuration, and the on/off ratio with its interval:
+// across boots where each side has two or more, else marked "(one boot)"
+// (replicates.h).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "results/results.h"
+
+namespace ptilab {
+
+// The table's intervals: the same level as ptilab compare's default.
+inline constexpr double kTableConfidence = 0.95;
+
+struct Measurement {
+  double mean = 0;
+  std::optional<double> stddev;  // unknown: none shown
+};
+
+// The row's configuration by its architecture's profile: "pti=on", or with
+// with_tlb (the rows being compared differ in it) "pti=on,pcid=off";
+// "kpti=on,e0pd=off". Error for an architecture ptilab does not know.
+std::string config_label(const ResultRow& row, bool with_tlb);
+
+// "123.4 ns ±2.1%" (stddev as % of mean), "123.4 ns" without a stddev.
+std::string format_measurement(const Measurement& m);
+
+// The whole table for the ns_per_op rows of the microbenchmarks: a heading line per (arch,
+// kernel, accel) group, then per configuration why isolation is on or off,
+// the CPU (from the state and cpu rows) and its number of boots, then
+// fixed-width aligned columns and a legend. Rows of one configuration from
+// several boots are pooled (replicates.h). An on/off column per value of
+// the other column (pcid, e0pd) that has exactly one configuration with
+// isolation on and one with it off. When an interval comes from one boot,
+// a note says what that means. Then the macro tier (render_macro_tier).
+// Throws Error on unparsable numbers or when there is no ns_per_op row at
+// all.
+std::string render_table(const std::vector<ResultRow>& rows, std::vector<std::string>* notes);
+
+// Whether render_table() looks at the row at all (ns_per_op, state, cpu,
+// and what the macro tier reads).
+bool table_uses(const ResultRow& row);
+
+struct MacroPair;
+// The macro tier (macro_tier.h) as text: per pair a heading, the seed-003
+// table (workload; real, user, sys off and on with the change; kernel
+// entries per second), the skipped workloads with why, the score and a
+// legend. render_table() ends with it; the workloads are not in its
+// microbenchmark groups.
+std::string render_macro_tier(const std::vector<MacroPair>& pairs, std::vector<std::string>* notes);
+// The same as CSV (ptilab table --macro-csv, the report's input): a record
+// per (pair, workload, metric), a "skipped" record per skip, a "score"
+// record per pair; header
+// arch,kernel,accel,off,on,benchmark,metric,off_mean,on_mean,delta_pct,
+// ci_low_pct,ci_high_pct,basis,boots_off,boots_on,entries_per_s_off,
+// entries_per_s_on,note.
+std::string format_macro_csv(const std::vector<MacroPair>& pairs);
+
+}  // namespace ptilab
