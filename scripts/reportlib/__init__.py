@@ -1,12 +1,17 @@
 """scripts/report's implementation: read ptilab results CSVs, draw the plots
-(matplotlib, Agg), write one self-contained HTML page.
+(matplotlib, Agg), write one self-contained HTML page from Jinja2 templates
+(templates/, autoescape on: every value is escaped where a template shows
+it; only the plots' SVG is passed in as markup).
 
 profiles what the ptilab program says: the CSV schema and one profile per
          architecture (isolation, reasons in words, register, probe unit)
 data     runs and configurations, read against that schema
 compare  overhead % and its confidence interval through `ptilab compare`
 plots    the figures, as inline SVG
-page     the HTML sections
+page     each section's data (plain strings, numbers, lists, dicts) and the
+         page rendered from it: templates/page.html.j2 (skeleton, nav),
+         templates/sections/<id>.html.j2 (one per section),
+         templates/macros.html.j2 (tags, overhead cells, shared tables)
 seed     seed 001's published numbers
 browser  headless Chromium: screenshot, rendered DOM, console errors
 """

@@ -11,10 +11,13 @@ HtmlTest     the page from the fixtures (fixtures/vm-tcg-6.1: a vm-bench run
              marks in it, no external reference, and every number checked
              against the fixture's rows or ptilab's own output (compare,
              table's reason sentences). Also: the fixtures are what
-             tests/report/make-fixtures makes from their recordings.
+             tests/report/make-fixtures makes from their recordings, and
+             a host and a benchmark name that are markup (a copy of a
+             fixture's CSV) show as text: the templates' autoescape.
 BrowserTest  the page in headless Chromium: every section in the rendered
              DOM, every plot laid out, no console error, a screenshot PNG
-             beside the report that is not blank.
+             beside the report that is not blank; a page whose CSV
+             holds a <script> runs none.
 CliTest      bad arguments exit 2 with usage; no usable ptilab, missing or
              garbled CSVs exit 1 with one clear line and write nothing.
 
@@ -26,6 +29,7 @@ inspection; default a temporary directory).
 
 import csv
 import html
+import html.parser
 import io
 import json
 import os
@@ -208,6 +212,44 @@ def without_state(fixture):
     return d
 
 
+# Markup where the CSVs have text: a host and a benchmark name. The script
+# would log a console error were it run.
+HOSTILE_HOST = '<script>console.error("host")</script> & co'
+HOSTILE_BENCH = "BM_Syscall_Mix<b>&amp;</b>"
+
+
+def with_markup(fixture, name):
+    """A run directory with the fixture's rows, its host and its
+    BM_Syscall_Mix renamed to the markup above."""
+    d = out_dir(name)
+    with open(os.path.join(fixture, "results.csv"), newline="", encoding="utf-8") as f:
+        header, *rows = csv.reader(f)
+    host, bench = header.index("host"), header.index("benchmark")
+    for r in rows:
+        r[host] = HOSTILE_HOST
+        if r[bench] == "BM_Syscall_Mix":
+            r[bench] = HOSTILE_BENCH
+    with open(os.path.join(d, "results.csv"), "w", newline="", encoding="utf-8") as f:
+        csv.writer(f, lineterminator="\n").writerows([header] + rows)
+    return d
+
+
+class ParsedPage(html.parser.HTMLParser):
+    """A page as a parser reads it: its start tags and its text nodes (entities decoded)."""
+
+    def __init__(self, page):
+        super().__init__()
+        self.tags, self.text = [], []
+        self.feed(page)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
 def section(page, sid):
     m = re.search(r'<section id="%s">(.*?)</section>' % re.escape(sid), page, re.S)
     assert m, f"section {sid} missing"
@@ -245,12 +287,13 @@ class HtmlTest(unittest.TestCase):
     def setUpClass(cls):
         cls.vm, cls.host, cls.boots = fixture_rows(VM), fixture_rows(HOST), fixture_rows(BOOTS)
         pages = reports_html(multi=["--baseline", VM, HOST], vm=[VM], host=[HOST], no_state=[without_state(HOST)],
-                             boots=[BOOTS], macro=[MACRO])
+                             boots=[BOOTS], macro=[MACRO], markup=[with_markup(HOST, "markup-run")])
         (cls.p, cls.html), (cls.p1, cls.html1), (cls.p2, cls.html2) = pages["multi"], pages["vm"], pages["host"]
         cls.no_state = pages["no_state"][1]
         cls.p3, cls.html3 = pages["boots"]
         cls.p4, cls.html4 = pages["macro"]
         cls.macro = fixture_rows(MACRO)
+        cls.p5, cls.html5 = pages["markup"]
 
     # -- the fixtures -------------------------------------------------------
     def test_fixtures_are_made_by_the_producer(self):
@@ -534,6 +577,30 @@ class HtmlTest(unittest.TestCase):
         self.assertIn(f"{e(label(configs(self.host)[0], True))}<br>vs {e(label(base, True))}", b)
         self.assertIn("No <code>--baseline</code> given", section(self.html1, "baseline"))
 
+    def test_text_from_the_csvs_is_escaped(self):
+        """A host and a benchmark name that are markup reach the page as
+        the text they are (the templates' autoescape), not as tags: no
+        <script> element, in the page or its plots; the names whole in the
+        text a parser reads; the benchmark's &amp; escaped once."""
+        self.assertEqual(self.p5.returncode, 0, self.p5.stderr)
+        self.assertEqual(self.p5.stderr, "")
+        page = self.html5
+        self.assertNotIn("<script", page.lower())
+        self.assertNotIn("<b>&amp;</b>", page)
+        parsed = ParsedPage(page)
+        self.assertNotIn("script", parsed.tags)
+        for sid in ("overview", "state", "benchmarks", "tlb", "trace", "counters"):
+            text = ParsedPage(section(page, sid)).text
+            self.assertTrue(any(HOSTILE_HOST in t for t in text), f"the host is not text in #{sid}")
+        self.assertEqual([html.unescape(h) for h in re.findall(r"<h3>(.*?)</h3>", section(page, "benchmarks"))],
+                         [" · ".join((HOSTILE_HOST, "x86_64", configs(self.host)[0]["kernel"]))])
+        self.assertIn(HOSTILE_BENCH, ParsedPage(section(page, "benchmarks")).text)
+        self.assertIn("<code>BM_Syscall_Mix&lt;b&gt;&amp;amp;&lt;/b&gt;</code>", section(page, "benchmarks"))
+        self.assertIn("&lt;script&gt;", section(page, "overview"))
+        # The plots are the only markup passed through: matplotlib escapes the labels in them.
+        for m in re.finditer(r'<svg class="plot"(.*?)</svg>', page, re.S):
+            self.assertNotIn("<script", m.group(1))
+
     def test_without_an_off_configuration(self):
         self.assertIn("A configuration with isolation on next to one with it off",
                       section(self.html2, "overview"))
@@ -574,6 +641,16 @@ class BrowserTest(unittest.TestCase):
             self.assertGreater(p["width"], 300, p)
             self.assertGreater(p["height"], 100, p)
             self.assertGreater(p["marks"], 10, p)
+
+    def test_markup_in_the_csvs_does_not_run(self):
+        """The page of a run whose host is a <script> logs nothing: the
+        browser reads the host as text."""
+        out = out_dir("browser-markup")
+        p = run_report("--out", out, with_markup(HOST, "browser-markup-run"))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        probe, problems = browser.render(os.path.join(out, "index.html"))
+        self.assertEqual(problems, [])
+        self.assertEqual(probe["sections"], SECTION_IDS)
 
     def test_screenshot_not_blank(self):
         from PIL import Image
