@@ -1,38 +1,54 @@
-// Helpers shared by the benchmark files.
+// Helpers shared by the benchmark files. Every benchmark is a function
+// (benchmark::State&, const Context&), registered by its file's
+// register_<area>_benchmarks() with the run's Context (bench/context.h).
 #pragma once
 
 #include <benchmark/benchmark.h>
-#include <sys/wait.h>
-#include <sched.h>
+#include <sys/types.h>
 
 #include <cerrno>
 #include <cstring>
 #include <string>
 #include <utility>
 
+#include "bench/context.h"
 #include "bench/skip.h"
 #include "bench/trace.h"
 #include "kernel/perf_counters.h"
-#include "kernel/pinning.h"
+#include "util/process.h"
 
 namespace ptilab::bench {
 
-// "what: strerror(errno)", for SkipWithError.
-inline std::string errno_message(const std::string& what) { return what + ": " + std::strerror(errno); }
+// Each benchmark file's registration, called by register_benchmarks()
+// (benchmarks.cc) in the order the benchmarks run.
+void register_syscall_benchmarks(const Context& context);
+void register_pipe_benchmarks(const Context& context);
+void register_process_benchmarks(const Context& context);
+void register_memory_benchmarks(const Context& context);
+void register_macro_benchmarks(const Context& context);
+void register_workload_benchmarks(const Context& context);
 
-// Waits for pid, retrying on EINTR. Empty if it exited with status 0, else
-// what happened to it ("<what> exited with status 1", "... killed by
-// signal 9").
+// Registers fn as the benchmark `name`, called with the context: Google
+// Benchmark's RegisterBenchmark with a lambda that captures it (by
+// reference: it outlives the run). Returns the benchmark, for its
+// ->Arg(), ->UseRealTime() and so on.
+inline benchmark::internal::Benchmark* add_benchmark(const char* name,
+                                                     void (*fn)(benchmark::State&, const Context&),
+                                                     const Context& context) {
+  return benchmark::RegisterBenchmark(name, [fn, &context](benchmark::State& state) { fn(state, context); });
+}
+
+// "what: strerror(err)", for SkipWithError; err defaults to errno.
+inline std::string errno_message(const std::string& what, int err) { return what + ": " + std::strerror(err); }
+inline std::string errno_message(const std::string& what) { return errno_message(what, errno); }
+
+// Waits for pid (ptilab::wait_for: EINTR retried). Empty if it exited with
+// status 0, else what happened to it ("<what> exited with status 1", "...
+// killed by signal 9").
 inline std::string reap(pid_t pid, const std::string& what) {
-  int status = 0;
-  pid_t r;
-  do r = waitpid(pid, &status, 0);
-  while (r < 0 && errno == EINTR);
-  if (r != pid) return errno_message("waitpid");
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
-  if (WIFEXITED(status)) return what + " exited with status " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) return what + " killed by signal " + std::to_string(WTERMSIG(status));
-  return what + ": wait status " + std::to_string(status);
+  const Waited w = wait_for(pid);
+  if (!w.status) return errno_message("waitpid", w.error);
+  return w.status->failure(what);
 }
 
 // Skip a benchmark this machine cannot run (not an error: no numbers, and
@@ -50,12 +66,12 @@ inline void skip(benchmark::State& state, const std::string& why) {
 // opened (a read of an inherited counter sums them), plus a constant per
 // run (the reads themselves, Google Benchmark starting and stopping its
 // timer) spread over the iterations. With --trace it also sets the
-// tracer's system-wide counts per iteration (bench_trace.h). Without
-// either it does nothing.
+// tracer's system-wide counts per iteration (bench/trace.h). Without
+// either (none in the context) it does nothing.
 class CounterScope {
  public:
-  explicit CounterScope(benchmark::State& state)
-      : state_(state), set_(ptilab::active_perf_counters()), tracer_(ptilab::active_bench_tracer()) {
+  CounterScope(benchmark::State& state, const Context& context)
+      : state_(state), set_(context.counters), tracer_(context.tracer) {
     if (set_) error_ = set_->read(start_);
     if (tracer_) trace_start_ = tracer_->read();
   }
@@ -90,41 +106,31 @@ class CounterScope {
 };
 
 // Pins the calling thread to the CPU `ptilab bench` chose for the
-// single-process benchmarks (--cpu N; the last allowed CPU by default) for
-// as long as it lives, then gives the thread its old mask back; children
-// forked meanwhile inherit the pin. Does nothing with --no-pin. Declare it
-// first in a benchmark function, then: if (!pin.ok()) return;
+// single-process benchmarks (context.cpu: --cpu N, the last allowed CPU by
+// default) for as long as it lives, then gives the thread its old mask
+// back; children forked meanwhile inherit the pin. Does nothing with
+// --no-pin. Declare it first in a benchmark function, then: if (!pin.ok())
+// return;
 class PinToBenchCpu {
  public:
-  explicit PinToBenchCpu(benchmark::State& state) {
-    const auto cpu = ptilab::bench_cpu();
+  PinToBenchCpu(benchmark::State& state, const Context& context) {
+    const auto cpu = context.cpu;
     if (!cpu) return;
-    if (sched_getaffinity(0, sizeof saved_, &saved_) != 0) {
+    if (!pin_.save()) {
       state.SkipWithError(errno_message("sched_getaffinity").c_str());
       ok_ = false;
       return;
     }
-    cpu_set_t one;
-    CPU_ZERO(&one);
-    CPU_SET(*cpu, &one);
-    if (sched_setaffinity(0, sizeof one, &one) != 0) {
+    if (!pin_.pin(*cpu)) {
       state.SkipWithError(errno_message("pinning to CPU " + std::to_string(*cpu)).c_str());
       ok_ = false;
-      return;
     }
-    pinned_ = true;
-  }
-  PinToBenchCpu(const PinToBenchCpu&) = delete;
-  PinToBenchCpu& operator=(const PinToBenchCpu&) = delete;
-  ~PinToBenchCpu() {
-    if (pinned_) sched_setaffinity(0, sizeof saved_, &saved_);
   }
   bool ok() const { return ok_; }
 
  private:
-  cpu_set_t saved_;
+  CpuPin pin_;
   bool ok_ = true;
-  bool pinned_ = false;
 };
 
 }  // namespace ptilab::bench

@@ -28,11 +28,7 @@
 //   (strace -f, gcc 12) plus the compilers' page faults, and up to 4
 //   compilers competing for the CPUs. Counter "processes": 55.
 #include <benchmark/benchmark.h>
-#include <fcntl.h>
-#include <spawn.h>
-#include <stdlib.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -52,12 +48,13 @@
 namespace {
 
 namespace fs = std::filesystem;
-using ptilab::bench::ChildEnv;
+using ptilab::bench::child_env;
+using ptilab::bench::Context;
 using ptilab::bench::errno_message;
 using ptilab::bench::find_in_path;
 using ptilab::bench::reap;
 using ptilab::bench::ScratchDir;
-using ptilab::bench::spawn;
+using ptilab::bench::spawn_tool;
 using ptilab::bench::write_text;
 
 // ---------------------------------------------------------------------------
@@ -99,14 +96,14 @@ std::string script_input() {
   return text;
 }
 
-void BM_Macro_ShellScript(benchmark::State& state) {
+void BM_Macro_ShellScript(benchmark::State& state, const Context& context) {
   const int copies = static_cast<int>(state.range(0));
   if (access("/bin/sh", X_OK) != 0) {
     ptilab::bench::skip(state, "no /bin/sh");
     return;
   }
   for (const char* tool : kScriptTools) {
-    if (!find_in_path(tool)) {
+    if (!find_in_path(context, tool)) {
       ptilab::bench::skip(state, std::string("no '") + tool + "' in PATH");
       return;
     }
@@ -130,16 +127,16 @@ void BM_Macro_ShellScript(benchmark::State& state) {
     }
     argvs.push_back({"sh", "-c", kScript, "sh", copy_dir.string()});
   }
-  ChildEnv env;
+  const std::vector<std::string> env = child_env(context);
   std::vector<pid_t> pids;
   pids.reserve(static_cast<std::size_t>(copies));
-  ptilab::bench::CounterScope counters(state);
+  ptilab::bench::CounterScope counters(state, context);
   for (auto _ : state) {
     pids.clear();
     std::string err;
     for (const auto& argv : argvs) {
       pid_t pid = -1;
-      err = spawn("/bin/sh", argv, env.envp(), pid);
+      err = spawn_tool("/bin/sh", argv, env, pid);
       if (!err.empty()) break;
       pids.push_back(pid);
     }
@@ -154,7 +151,6 @@ void BM_Macro_ShellScript(benchmark::State& state) {
   counters.stop();
   state.counters["processes"] = benchmark::Counter(kScriptProcesses * copies, benchmark::Counter::kDefaults);
 }
-BENCHMARK(BM_Macro_ShellScript)->ArgName("concurrency")->Arg(1)->Arg(8)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // ---------------------------------------------------------------------------
 // BM_Macro_MakeJ4
@@ -187,13 +183,13 @@ bool write_project(const fs::path& dir) {
   return write_text(dir / "f.h", header) && write_text(dir / "main.c", main_c) && write_text(dir / "Makefile", makefile);
 }
 
-void BM_Macro_MakeJ4(benchmark::State& state) {
-  const auto make = find_in_path("make");
+void BM_Macro_MakeJ4(benchmark::State& state, const Context& context) {
+  const auto make = find_in_path(context, "make");
   if (!make) {
     ptilab::bench::skip(state, "no 'make' in PATH (apt-get install make)");
     return;
   }
-  if (!find_in_path("cc")) {
+  if (!find_in_path(context, "cc")) {
     ptilab::bench::skip(state, "no 'cc' in PATH: no C compiler (apt-get install gcc)");
     return;
   }
@@ -207,11 +203,11 @@ void BM_Macro_MakeJ4(benchmark::State& state) {
     return;
   }
   const std::vector<std::string> argv = {"make", "-s", "-j4", "-B", "-C", dir.path().string()};
-  ChildEnv env;
-  ptilab::bench::CounterScope counters(state);
+  const std::vector<std::string> env = child_env(context);
+  ptilab::bench::CounterScope counters(state, context);
   for (auto _ : state) {
     pid_t pid = -1;
-    std::string err = spawn(*make, argv, env.envp(), pid);
+    std::string err = spawn_tool(*make, argv, env, pid);
     if (err.empty()) err = reap(pid, "make -j4");
     if (!err.empty()) {
       state.SkipWithError(err.c_str());
@@ -226,6 +222,19 @@ void BM_Macro_MakeJ4(benchmark::State& state) {
   }
   state.counters["processes"] = benchmark::Counter(kBuildProcesses, benchmark::Counter::kDefaults);
 }
-BENCHMARK(BM_Macro_MakeJ4)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
+
+namespace ptilab::bench {
+
+void register_macro_benchmarks(const Context& context) {
+  add_benchmark("BM_Macro_ShellScript", BM_Macro_ShellScript, context)
+      ->ArgName("concurrency")
+      ->Arg(1)
+      ->Arg(8)
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime();
+  add_benchmark("BM_Macro_MakeJ4", BM_Macro_MakeJ4, context)->Unit(benchmark::kMillisecond)->UseRealTime();
+}
+
+}  // namespace ptilab::bench

@@ -4,8 +4,6 @@
 #pragma once
 
 #include <benchmark/benchmark.h>
-#include <fcntl.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/types.h>
@@ -25,14 +23,9 @@
 
 namespace ptilab::bench {
 
-inline std::string path_variable() {
-  const char* const path = std::getenv("PATH");
-  return path && *path ? path : "/usr/bin:/bin";
-}
-
-// Where exec would find `name` in PATH, or nullopt.
-inline std::optional<std::string> find_in_path(const std::string& name) {
-  const std::string path = path_variable();
+// Where exec would find `name` in PATH (context.env.path), or nullopt.
+inline std::optional<std::string> find_in_path(const Context& context, const std::string& name) {
+  const std::string& path = context.env.path;
   std::size_t start = 0;
   for (;;) {
     const std::size_t end = path.find(':', start);
@@ -80,43 +73,25 @@ inline bool write_text(const std::filesystem::path& p, const std::string& text) 
 
 // The children's environment: PATH as ours, the C locale, and nothing
 // else (no MAKEFLAGS of a make that runs ptilab).
-class ChildEnv {
- public:
-  ChildEnv() : strings_{"PATH=" + path_variable(), "LC_ALL=C"} {
-    for (auto& s : strings_) ptrs_.push_back(s.data());
-    ptrs_.push_back(nullptr);
-  }
-  ChildEnv(const ChildEnv&) = delete;
-  ChildEnv& operator=(const ChildEnv&) = delete;
-  char* const* envp() { return ptrs_.data(); }
+inline std::vector<std::string> child_env(const Context& context) {
+  return {"PATH=" + context.env.path, "LC_ALL=C"};
+}
 
- private:
-  std::vector<std::string> strings_;
-  std::vector<char*> ptrs_;
-};
-
-// Starts path with argv, stdin on /dev/null, stdout on /dev/null and
-// stderr ours (a failing tool says why); with `log`, stdout and stderr
-// both go to that file instead (truncated), for a tool whose failure is
-// told by its last lines (log_tail). Empty on success.
-inline std::string spawn(const std::string& path, const std::vector<std::string>& args, char* const* envp, pid_t& pid,
-                         const std::filesystem::path* log = nullptr) {
-  std::vector<std::string> storage = args;
-  std::vector<char*> argv;
-  for (auto& a : storage) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  if (log) {
-    posix_spawn_file_actions_addopen(&actions, 1, log->c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  } else {
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  }
-  const int rc = posix_spawn(&pid, path.c_str(), &actions, nullptr, argv.data(), envp);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return "posix_spawn " + path + ": " + std::strerror(rc);
+// Starts path with argv and env (child_env), stdin on /dev/null, stdout on
+// /dev/null and stderr ours (a failing tool says why); with `log`, stdout
+// and stderr both go to that file instead (truncated), for a tool whose
+// failure is told by its last lines (log_tail). Empty on success.
+inline std::string spawn_tool(const std::string& path, const std::vector<std::string>& argv,
+                              const std::vector<std::string>& env, pid_t& pid,
+                              const std::filesystem::path* log = nullptr) {
+  SpawnOptions options;
+  options.env = &env;
+  options.in = Redirect::dev_null();
+  options.out = log ? Redirect::file(*log) : Redirect::dev_null();
+  if (log) options.err = Redirect::dup(1);
+  const Spawned child = ptilab::spawn(path, argv, options);
+  if (child.error) return "posix_spawn " + path + ": " + std::strerror(child.error);
+  pid = child.pid;
   return {};
 }
 

@@ -33,6 +33,7 @@ namespace {
 
 constexpr std::size_t kPage = 4096;
 
+using ptilab::bench::Context;
 using ptilab::bench::errno_message;
 
 // The page size these benchmarks assume (x86-64, and arm64 with 4 KiB
@@ -43,13 +44,13 @@ bool page_size_ok(benchmark::State& state) {
   return false;
 }
 
-void BM_PageFault_Touch(benchmark::State& state) {
-  ptilab::bench::PinToBenchCpu pin(state);
+void BM_PageFault_Touch(benchmark::State& state, const Context& context) {
+  ptilab::bench::PinToBenchCpu pin(state, context);
   if (!pin.ok()) return;
   if (!page_size_ok(state)) return;
   const std::size_t pages = static_cast<std::size_t>(state.range(0));
   const std::size_t bytes = pages * kPage;
-  ptilab::bench::CounterScope counters(state);
+  ptilab::bench::CounterScope counters(state, context);
   for (auto _ : state) {
     void* const mem = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (mem == MAP_FAILED) {
@@ -67,7 +68,6 @@ void BM_PageFault_Touch(benchmark::State& state) {
   state.counters["faults"] =
       benchmark::Counter(static_cast<double>(pages), benchmark::Counter::kIsIterationInvariantRate);
 }
-BENCHMARK(BM_PageFault_Touch)->ArgName("pages")->Arg(1)->Arg(16)->Arg(256)->UseRealTime();
 
 // An anonymous mapping unmapped however the benchmark leaves.
 struct Mapping {
@@ -78,8 +78,8 @@ struct Mapping {
   }
 };
 
-void BM_TLB_Sweep(benchmark::State& state) {
-  ptilab::bench::PinToBenchCpu pin(state);
+void BM_TLB_Sweep(benchmark::State& state, const Context& context) {
+  ptilab::bench::PinToBenchCpu pin(state, context);
   if (!pin.ok()) return;
   if (!page_size_ok(state)) return;
   const std::size_t pages = static_cast<std::size_t>(state.range(0));
@@ -103,7 +103,7 @@ void BM_TLB_Sweep(benchmark::State& state) {
   // One byte per page, at a different 64-byte line in each so the reads
   // spread over the cache sets.
   const volatile unsigned char* const p = reinterpret_cast<unsigned char*>(base);
-  ptilab::bench::CounterScope counters(state);
+  ptilab::bench::CounterScope counters(state, context);
   for (auto _ : state) {
     benchmark::DoNotOptimize(syscall(SYS_getppid));
     unsigned sum = 0;
@@ -113,6 +113,23 @@ void BM_TLB_Sweep(benchmark::State& state) {
   counters.stop();
   state.counters["pages"] = benchmark::Counter(static_cast<double>(pages), benchmark::Counter::kDefaults);
 }
-BENCHMARK(BM_TLB_Sweep)->ArgName("pages")->RangeMultiplier(2)->Range(1, 8192)->UseRealTime();
 
 }  // namespace
+
+namespace ptilab::bench {
+
+void register_memory_benchmarks(const Context& context) {
+  add_benchmark("BM_PageFault_Touch", BM_PageFault_Touch, context)
+      ->ArgName("pages")
+      ->Arg(1)
+      ->Arg(16)
+      ->Arg(256)
+      ->UseRealTime();
+  add_benchmark("BM_TLB_Sweep", BM_TLB_Sweep, context)
+      ->ArgName("pages")
+      ->RangeMultiplier(2)
+      ->Range(1, 8192)
+      ->UseRealTime();
+}
+
+}  // namespace ptilab::bench

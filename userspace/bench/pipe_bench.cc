@@ -35,7 +35,6 @@
 #include <signal.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -52,6 +51,7 @@
 
 namespace {
 
+using ptilab::bench::Context;
 using ptilab::bench::errno_message;
 
 // A pipe whose ends are closed however the benchmark leaves.
@@ -90,16 +90,6 @@ bool write_all(int fd, const void* buf, std::size_t n) {
   }
 }
 
-// The CPUs this thread may run on now, lowest first.
-bool allowed_cpus(std::vector<int>& cpus, cpu_set_t& mask) {
-  CPU_ZERO(&mask);
-  if (sched_getaffinity(0, sizeof mask, &mask) != 0) return false;
-  cpus.clear();
-  for (int c = 0; c < CPU_SETSIZE; ++c)
-    if (CPU_ISSET(c, &mask)) cpus.push_back(c);
-  return true;
-}
-
 cpu_set_t only_cpu(int cpu) {
   cpu_set_t set;
   CPU_ZERO(&set);
@@ -111,31 +101,26 @@ cpu_set_t only_cpu(int cpu) {
 // destruction.
 class PinSelf {
  public:
-  // Empty on success, else what went wrong. cpus: the CPUs to use, the
-  // first for this thread.
-  std::string pin(int ncpus, std::vector<int>& cpus) {
-    if (!allowed_cpus(cpus, saved_)) return errno_message("sched_getaffinity");
+  // Empty on success, else what went wrong. cpus: the CPUs to use (those
+  // this thread may run on now), the first for this thread.
+  std::string pin(int ncpus, std::vector<int>& cpus, const Context& context) {
+    if (!pin_.save()) return errno_message("sched_getaffinity");
+    cpus = pin_.saved_cpus();
     // The benchmark thread on the CPU the single-process benchmarks use
     // (ptilab bench --cpu), the partner (cpus:2) on another.
-    if (const auto first = ptilab::bench_cpu()) {
+    if (const auto first = context.cpu) {
       const auto it = std::find(cpus.begin(), cpus.end(), *first);
       if (it != cpus.end()) std::rotate(cpus.begin(), it, it + 1);
     }
     if (static_cast<int>(cpus.size()) < ncpus)
       return std::string(ptilab::kSkipPrefix) + "needs " + std::to_string(ncpus) + " CPUs, only " +
              std::to_string(cpus.size()) + " allowed";
-    const cpu_set_t one = only_cpu(cpus[0]);
-    if (sched_setaffinity(0, sizeof one, &one) != 0) return errno_message("sched_setaffinity");
-    pinned_ = true;
+    if (!pin_.pin(cpus[0])) return errno_message("sched_setaffinity");
     return {};
-  }
-  ~PinSelf() {
-    if (pinned_) sched_setaffinity(0, sizeof saved_, &saved_);
   }
 
  private:
-  cpu_set_t saved_;
-  bool pinned_ = false;
+  ptilab::CpuPin pin_;
 };
 
 // SIGPIPE ignored while it lives: a write to a pipe whose reader died
@@ -157,8 +142,8 @@ class IgnoreSigpipe {
   bool active_ = false;
 };
 
-void BM_Pipe_ByteRoundTrip(benchmark::State& state) {
-  ptilab::bench::PinToBenchCpu pin(state);
+void BM_Pipe_ByteRoundTrip(benchmark::State& state, const Context& context) {
+  ptilab::bench::PinToBenchCpu pin(state, context);
   if (!pin.ok()) return;
   Pipe p;
   if (!p.open()) {
@@ -166,7 +151,7 @@ void BM_Pipe_ByteRoundTrip(benchmark::State& state) {
     return;
   }
   char byte = 'x';
-  ptilab::bench::CounterScope counters(state);
+  ptilab::bench::CounterScope counters(state, context);
   for (auto _ : state) {
     if (!write_all(p.fd[1], &byte, 1) || !read_all(p.fd[0], &byte, 1)) {
       state.SkipWithError(errno_message("pipe write/read").c_str());
@@ -176,7 +161,6 @@ void BM_Pipe_ByteRoundTrip(benchmark::State& state) {
   counters.stop();
   state.counters["syscalls"] = benchmark::Counter(2, benchmark::Counter::kIsIterationInvariantRate);
 }
-BENCHMARK(BM_Pipe_ByteRoundTrip)->UseRealTime();
 
 // The child of BM_Pipe_PingPong: echoes every counter from `in` to `out`
 // until end of file. Async-signal-safe calls only (the parent may have
@@ -222,15 +206,11 @@ class EchoChild {
     if (kill_) kill(pid_, SIGKILL);
     to_.close_end(1);
     from_.close_end(0);
-    int status = 0;
-    pid_t r;
-    do r = waitpid(pid_, &status, 0);
-    while (r < 0 && errno == EINTR);
-    const pid_t pid = pid_;
+    const ptilab::Waited w = ptilab::wait_for(pid_);
     pid_ = -1;
-    if (r != pid) return errno_message("waitpid");
-    if (kill_ || (WIFEXITED(status) && WEXITSTATUS(status) == 0)) return {};
-    return "echo child failed (wait status " + std::to_string(status) + ")";
+    if (!w.status) return errno_message("waitpid", w.error);
+    if (kill_ || w.status->success()) return {};
+    return "echo child failed (wait status " + std::to_string(w.status->wait_status()) + ")";
   }
   ~EchoChild() { finish(); }
 
@@ -241,12 +221,12 @@ class EchoChild {
   bool kill_ = false;
 };
 
-void BM_Pipe_PingPong(benchmark::State& state) {
+void BM_Pipe_PingPong(benchmark::State& state, const Context& context) {
   const int ncpus = static_cast<int>(state.range(0));
   IgnoreSigpipe ignore_sigpipe;
   PinSelf pin;
   std::vector<int> cpus;
-  if (const std::string err = pin.pin(ncpus, cpus); !err.empty()) {
+  if (const std::string err = pin.pin(ncpus, cpus, context); !err.empty()) {
     state.SkipWithError(err.c_str());
     return;
   }
@@ -271,7 +251,7 @@ void BM_Pipe_PingPong(benchmark::State& state) {
     }
   }
   std::uint64_t counter = 0;
-  ptilab::bench::CounterScope counters(state);
+  ptilab::bench::CounterScope counters(state, context);
   for (auto _ : state) {
     ++counter;
     std::uint64_t echoed = 0;
@@ -294,7 +274,6 @@ void BM_Pipe_PingPong(benchmark::State& state) {
   }
   state.counters["syscalls"] = benchmark::Counter(4, benchmark::Counter::kIsIterationInvariantRate);
 }
-BENCHMARK(BM_Pipe_PingPong)->ArgName("cpus")->Arg(1)->Arg(2)->UseRealTime();
 
 static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t) &&
                   std::atomic<std::uint32_t>::is_always_lock_free,
@@ -345,11 +324,11 @@ struct FutexPingPong {
   }
 };
 
-void BM_Futex_PingPong(benchmark::State& state) {
+void BM_Futex_PingPong(benchmark::State& state, const Context& context) {
   const int ncpus = static_cast<int>(state.range(0));
   PinSelf pin;
   std::vector<int> cpus;
-  if (const std::string err = pin.pin(ncpus, cpus); !err.empty()) {
+  if (const std::string err = pin.pin(ncpus, cpus, context); !err.empty()) {
     state.SkipWithError(err.c_str());
     return;
   }
@@ -381,7 +360,7 @@ void BM_Futex_PingPong(benchmark::State& state) {
     }
   }
   std::uint32_t mine = 0;  // the last value this side saw or wrote
-  ptilab::bench::CounterScope counters(state);
+  ptilab::bench::CounterScope counters(state, context);
   for (auto _ : state) {
     // 2^31 round trips take far longer than any run: seq never reaches kStop.
     pp.seq.store(mine + 1, std::memory_order_release);
@@ -402,6 +381,15 @@ void BM_Futex_PingPong(benchmark::State& state) {
   if (state.error_occurred()) return;
   state.counters["syscalls"] = benchmark::Counter(4, benchmark::Counter::kIsIterationInvariantRate);
 }
-BENCHMARK(BM_Futex_PingPong)->ArgName("cpus")->Arg(1)->Arg(2)->UseRealTime();
 
 }  // namespace
+
+namespace ptilab::bench {
+
+void register_pipe_benchmarks(const Context& context) {
+  add_benchmark("BM_Pipe_ByteRoundTrip", BM_Pipe_ByteRoundTrip, context)->UseRealTime();
+  add_benchmark("BM_Pipe_PingPong", BM_Pipe_PingPong, context)->ArgName("cpus")->Arg(1)->Arg(2)->UseRealTime();
+  add_benchmark("BM_Futex_PingPong", BM_Futex_PingPong, context)->ArgName("cpus")->Arg(1)->Arg(2)->UseRealTime();
+}
+
+}  // namespace ptilab::bench

@@ -51,22 +51,22 @@
 #include <spawn.h>
 #include <sys/socket.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <string>
+#include <vector>
 
-#include "results/bench_properties.h"
 #include "bench_util.h"
+#include "results/bench_properties.h"
 
 namespace {
 
+using ptilab::bench::Context;
 using ptilab::bench::errno_message;
 using ptilab::bench::reap;
 
@@ -101,11 +101,11 @@ const char* find_helper() {
   return nullptr;
 }
 
-void BM_Process_ForkExitWait(benchmark::State& state) {
-  ptilab::bench::PinToBenchCpu pin(state);
+void BM_Process_ForkExitWait(benchmark::State& state, const Context& context) {
+  ptilab::bench::PinToBenchCpu pin(state, context);
   if (!pin.ok()) return;
   if (!record_own_size(state)) return;
-  ptilab::bench::CounterScope counters(state);
+  ptilab::bench::CounterScope counters(state, context);
   for (auto _ : state) {
     const pid_t pid = fork();
     if (pid < 0) {
@@ -120,7 +120,6 @@ void BM_Process_ForkExitWait(benchmark::State& state) {
   }
   counters.stop();
 }
-BENCHMARK(BM_Process_ForkExitWait)->UseRealTime();
 
 // The helper to exec, named in the label; skips the benchmark if none.
 const char* helper_or_skip(benchmark::State& state) {
@@ -133,8 +132,8 @@ const char* helper_or_skip(benchmark::State& state) {
   return helper;
 }
 
-void BM_Process_ForkExec(benchmark::State& state) {
-  ptilab::bench::PinToBenchCpu pin(state);
+void BM_Process_ForkExec(benchmark::State& state, const Context& context) {
+  ptilab::bench::PinToBenchCpu pin(state, context);
   if (!pin.ok()) return;
   const char* const helper = helper_or_skip(state);
   if (!helper) return;
@@ -142,7 +141,7 @@ void BM_Process_ForkExec(benchmark::State& state) {
   char* const argv[] = {const_cast<char*>(helper), nullptr};
   char* const envp[] = {nullptr};
   if (!record_own_size(state)) return;
-  ptilab::bench::CounterScope counters(state);
+  ptilab::bench::CounterScope counters(state, context);
   for (auto _ : state) {
     const pid_t pid = fork();
     if (pid < 0) {
@@ -160,17 +159,16 @@ void BM_Process_ForkExec(benchmark::State& state) {
   }
   counters.stop();
 }
-BENCHMARK(BM_Process_ForkExec)->UseRealTime();
 
-void BM_Process_PosixSpawn(benchmark::State& state) {
-  ptilab::bench::PinToBenchCpu pin(state);
+void BM_Process_PosixSpawn(benchmark::State& state, const Context& context) {
+  ptilab::bench::PinToBenchCpu pin(state, context);
   if (!pin.ok()) return;
   const char* const helper = helper_or_skip(state);
   if (!helper) return;
   char* const argv[] = {const_cast<char*>(helper), nullptr};
   char* const envp[] = {nullptr};
   if (!record_own_size(state)) return;
-  ptilab::bench::CounterScope counters(state);
+  ptilab::bench::CounterScope counters(state, context);
   for (auto _ : state) {
     pid_t pid = -1;
     // glibc reports a failed execve here, and reaps the child itself then.
@@ -185,7 +183,6 @@ void BM_Process_PosixSpawn(benchmark::State& state) {
   }
   counters.stop();
 }
-BENCHMARK(BM_Process_PosixSpawn)->UseRealTime();
 
 // The fork helper (fork_helper.c) for one run of a *_SmallParent benchmark:
 // started before the timed loop, after the pin, which it and its children
@@ -194,18 +191,16 @@ BENCHMARK(BM_Process_PosixSpawn)->UseRealTime();
 // error, not a SIGPIPE for ptilab.
 class ForkHelper {
  public:
-  // Starts ptilab-fork-helper from ptilab's own directory (the build
-  // directory, /ptilab/bin in the guest), its children to execve program
-  // (nullptr: to _exit), and records its size (set_fork_counters). On
-  // failure the benchmark is failed or skipped, and ok() is false.
-  ForkHelper(benchmark::State& state, const char* program) {
-    std::error_code ec;
-    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-    if (ec) {
-      state.SkipWithError(("/proc/self/exe: " + ec.message()).c_str());
+  // Starts ptilab-fork-helper (context.fork_helper, beside ptilab: the
+  // build directory, /ptilab/bin in the guest), its children to execve
+  // program (nullptr: to _exit), and records its size (set_fork_counters).
+  // On failure the benchmark is failed or skipped, and ok() is false.
+  ForkHelper(benchmark::State& state, const Context& context, const char* program) {
+    if (context.fork_helper.empty()) {
+      state.SkipWithError(context.fork_helper_error.c_str());
       return;
     }
-    const std::string path = (exe.parent_path() / "ptilab-fork-helper").string();
+    const std::string path = context.fork_helper.string();
     if (access(path.c_str(), X_OK) != 0) {
       ptilab::bench::skip(state, "no fork helper " + path + " (built with ptilab: make userspace)");
       return;
@@ -215,22 +210,22 @@ class ForkHelper {
       state.SkipWithError(errno_message("socketpair").c_str());
       return;
     }
-    // Its stdin and stdout are the socket; stderr is ours.
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, sv[1], 0);
-    posix_spawn_file_actions_adddup2(&actions, sv[1], 1);
-    char* const argv[] = {const_cast<char*>(path.c_str()), const_cast<char*>(program), nullptr};
-    char* const envp[] = {nullptr};
-    const int rc = posix_spawn(&pid_, path.c_str(), &actions, nullptr, argv, envp);
-    posix_spawn_file_actions_destroy(&actions);
+    // Its stdin and stdout are the socket; stderr is ours; no environment.
+    std::vector<std::string> argv = {path};
+    if (program) argv.emplace_back(program);
+    const std::vector<std::string> no_env;
+    ptilab::SpawnOptions options;
+    options.env = &no_env;
+    options.in = ptilab::Redirect::dup(sv[1]);
+    options.out = ptilab::Redirect::dup(sv[1]);
+    const ptilab::Spawned child = ptilab::spawn(path, argv, options);
     close(sv[1]);
     fd_ = sv[0];
-    if (rc != 0) {
-      pid_ = -1;
-      state.SkipWithError(("posix_spawn " + path + ": " + std::strerror(rc)).c_str());
+    if (child.error) {
+      state.SkipWithError(("posix_spawn " + path + ": " + std::strerror(child.error)).c_str());
       return;
     }
+    pid_ = child.pid;
     // Its first line: its size, read by itself once it is ready.
     long maps = 0, rss_pages = 0;
     const auto line = read_line(state);
@@ -318,10 +313,10 @@ class ForkHelper {
 
 // A fork benchmark whose forks the fork helper makes and times (manual
 // time: the request's round trip over the socket is not in it).
-void run_small_parent(benchmark::State& state, const char* program) {
-  ForkHelper parent(state, program);
+void run_small_parent(benchmark::State& state, const Context& context, const char* program) {
+  ForkHelper parent(state, context, program);
   if (!parent.ok()) return;
-  ptilab::bench::CounterScope counters(state);
+  ptilab::bench::CounterScope counters(state, context);
   for (auto _ : state) {
     const auto seconds = parent.fork_once(state);
     if (!seconds) break;
@@ -331,20 +326,31 @@ void run_small_parent(benchmark::State& state, const char* program) {
   parent.stop(&state);
 }
 
-void BM_Process_ForkExitWait_SmallParent(benchmark::State& state) {
-  ptilab::bench::PinToBenchCpu pin(state);
+void BM_Process_ForkExitWait_SmallParent(benchmark::State& state, const Context& context) {
+  ptilab::bench::PinToBenchCpu pin(state, context);
   if (!pin.ok()) return;
-  run_small_parent(state, nullptr);
+  run_small_parent(state, context, nullptr);
 }
-BENCHMARK(BM_Process_ForkExitWait_SmallParent)->UseManualTime();
 
-void BM_Process_ForkExec_SmallParent(benchmark::State& state) {
-  ptilab::bench::PinToBenchCpu pin(state);
+void BM_Process_ForkExec_SmallParent(benchmark::State& state, const Context& context) {
+  ptilab::bench::PinToBenchCpu pin(state, context);
   if (!pin.ok()) return;
   const char* const helper = helper_or_skip(state);
   if (!helper) return;
-  run_small_parent(state, helper);
+  run_small_parent(state, context, helper);
 }
-BENCHMARK(BM_Process_ForkExec_SmallParent)->UseManualTime();
 
 }  // namespace
+
+namespace ptilab::bench {
+
+void register_process_benchmarks(const Context& context) {
+  add_benchmark("BM_Process_ForkExitWait", BM_Process_ForkExitWait, context)->UseRealTime();
+  add_benchmark("BM_Process_ForkExec", BM_Process_ForkExec, context)->UseRealTime();
+  add_benchmark("BM_Process_PosixSpawn", BM_Process_PosixSpawn, context)->UseRealTime();
+  add_benchmark("BM_Process_ForkExitWait_SmallParent", BM_Process_ForkExitWait_SmallParent, context)
+      ->UseManualTime();
+  add_benchmark("BM_Process_ForkExec_SmallParent", BM_Process_ForkExec_SmallParent, context)->UseManualTime();
+}
+
+}  // namespace ptilab::bench

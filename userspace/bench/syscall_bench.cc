@@ -16,23 +16,24 @@
 
 namespace {
 
+using ptilab::bench::Context;
+
 // One kernel entry per iteration. getppid has no vDSO shortcut and glibc
 // does not cache it.
-void BM_Syscall_Null(benchmark::State& state) {
-  ptilab::bench::PinToBenchCpu pin(state);
+void BM_Syscall_Null(benchmark::State& state, const Context& context) {
+  ptilab::bench::PinToBenchCpu pin(state, context);
   if (!pin.ok()) return;
-  ptilab::bench::CounterScope counters(state);
+  ptilab::bench::CounterScope counters(state, context);
   for (auto _ : state) {
     benchmark::DoNotOptimize(syscall(SYS_getppid));
   }
   counters.stop();
   state.counters["syscalls"] = benchmark::Counter(1, benchmark::Counter::kIsIterationInvariantRate);
 }
-BENCHMARK(BM_Syscall_Null)->UseRealTime();
 
 // UnixBench's "syscall" loop: close(dup(fd)), getpid, getuid, umask.
-void BM_Syscall_Mix(benchmark::State& state) {
-  ptilab::bench::PinToBenchCpu pin(state);
+void BM_Syscall_Mix(benchmark::State& state, const Context& context) {
+  ptilab::bench::PinToBenchCpu pin(state, context);
   if (!pin.ok()) return;
   // "/" exists in every guest, even one without /dev; dup/close do not
   // depend on what the descriptor refers to.
@@ -43,7 +44,7 @@ void BM_Syscall_Mix(benchmark::State& state) {
   }
   // The loop sets umask 022; the process's own umask comes back afterwards.
   const mode_t saved_umask = umask(022);
-  ptilab::bench::CounterScope counters(state);
+  ptilab::bench::CounterScope counters(state, context);
   for (auto _ : state) {
     const int copy = dup(fd);
     if (copy < 0) {
@@ -61,6 +62,14 @@ void BM_Syscall_Mix(benchmark::State& state) {
   close(fd);
   state.counters["syscalls"] = benchmark::Counter(5, benchmark::Counter::kIsIterationInvariantRate);
 }
-BENCHMARK(BM_Syscall_Mix)->UseRealTime();
 
 }  // namespace
+
+namespace ptilab::bench {
+
+void register_syscall_benchmarks(const Context& context) {
+  add_benchmark("BM_Syscall_Null", BM_Syscall_Null, context)->UseRealTime();
+  add_benchmark("BM_Syscall_Mix", BM_Syscall_Mix, context)->UseRealTime();
+}
+
+}  // namespace ptilab::bench

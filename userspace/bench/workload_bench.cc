@@ -4,8 +4,9 @@
 // (the Xen XPTI series' `make -j4`, seed 003), PostgreSQL's pgbench -S and
 // Redis' redis-benchmark GET and SET (2018's largest server regressions).
 // The servers are started by whoever runs the suite (scripts/guest/macro in
-// the guest) and found through the environment; one that did not start is
-// named there, and its benchmarks skip with that reason.
+// the guest) and found through the environment (read once, into the
+// context's env: bench/context.h); one that did not start is named there,
+// and its benchmarks skip with that reason.
 //
 // Each iteration is one run of the workload's client (make, pgbench,
 // redis-benchmark); its time is the client's wall time (manual time), so
@@ -36,7 +37,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -44,38 +44,24 @@
 #include <system_error>
 #include <vector>
 
-#include "results/bench_properties.h"
 #include "bench_util.h"
 #include "macro_util.h"
+#include "results/bench_properties.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-using ptilab::bench::ChildEnv;
+using ptilab::bench::child_env;
 using ptilab::bench::children_cpu;
+using ptilab::bench::Context;
 using ptilab::bench::CpuTimes;
 using ptilab::bench::find_in_path;
 using ptilab::bench::log_tail;
 using ptilab::bench::process_cpu;
 using ptilab::bench::reap;
 using ptilab::bench::ScratchDir;
-using ptilab::bench::spawn;
+using ptilab::bench::spawn_tool;
 using Clock = std::chrono::steady_clock;
-
-std::string env_or(const char* name, const std::string& fallback) {
-  const char* const v = std::getenv(name);
-  return v && *v ? v : fallback;
-}
-
-// A positive whole number from the environment, or fallback.
-std::optional<long> env_count(const char* name, long fallback) {
-  const char* const v = std::getenv(name);
-  if (!v || !*v) return fallback;
-  char* end = nullptr;
-  const long n = std::strtol(v, &end, 10);
-  if (*end || n <= 0) return std::nullopt;
-  return n;
-}
 
 // The workload counters over one benchmark's iterations.
 class WorkloadTimes {
@@ -124,21 +110,20 @@ class WorkloadTimes {
   int server_runs_ = 0;
 };
 
-// The server's pid from the environment variable, if it names a live one.
-std::optional<pid_t> server_pid(const char* name) {
-  const auto pid = env_count(name, 0);
-  if (!pid || *pid <= 0 || !process_cpu(static_cast<pid_t>(*pid))) return std::nullopt;
-  return static_cast<pid_t>(*pid);
+// The server's pid (from the context's env), if it names a live one.
+std::optional<pid_t> server_pid(const std::optional<pid_t>& pid) {
+  if (!pid || !process_cpu(*pid)) return std::nullopt;
+  return pid;
 }
 
 // Runs one client to completion, timed; its output in log. Empty on
 // success, else what went wrong with the tail of its output.
-std::string run_client(const std::string& tool, const std::vector<std::string>& argv, const fs::path& log,
-                       WorkloadTimes& times, double& seconds) {
-  ChildEnv env;
+std::string run_client(const Context& context, const std::string& tool, const std::vector<std::string>& argv,
+                       const fs::path& log, WorkloadTimes& times, double& seconds) {
+  const std::vector<std::string> env = child_env(context);
   pid_t pid = -1;
   times.begin();
-  std::string err = spawn(tool, argv, env.envp(), pid, &log);
+  std::string err = spawn_tool(tool, argv, env, pid, &log);
   if (err.empty()) err = reap(pid, argv[0]);
   seconds = times.end();
   if (!err.empty()) return err + ": " + log_tail(log);
@@ -148,8 +133,8 @@ std::string run_client(const std::string& tool, const std::vector<std::string>& 
 // ---------------------------------------------------------------------------
 // BM_Macro_BuildLua
 
-std::optional<fs::path> build_source() {
-  if (const char* dir = std::getenv("PTILAB_BUILD_SOURCE"); dir && *dir) return fs::path(dir);
+std::optional<fs::path> build_source(const Context& context) {
+  if (!context.env.build_source.empty()) return context.env.build_source;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator("/usr/src/ptilab-build", ec))
     if (e.is_directory() && fs::exists(e.path() / "src" / "Makefile")) return e.path();
@@ -165,11 +150,12 @@ std::vector<std::string> build_argv(const std::string& src) {
   return {"make", "-s", "-j4", "-C", src, "linux", "CFLAGS=-O0 -DLUA_COMPAT_5_3 -DLUA_USE_LINUX"};
 }
 
-void BM_Macro_BuildLua(benchmark::State& state) {
-  const auto make = find_in_path("make");
+void BM_Macro_BuildLua(benchmark::State& state, const Context& context) {
+  const auto make = find_in_path(context, "make");
   if (!make) return ptilab::bench::skip(state, "no 'make' in PATH (apt-get install make)");
-  if (!find_in_path("cc")) return ptilab::bench::skip(state, "no 'cc' in PATH: no C compiler (apt-get install gcc)");
-  const auto source = build_source();
+  if (!find_in_path(context, "cc"))
+    return ptilab::bench::skip(state, "no 'cc' in PATH: no C compiler (apt-get install gcc)");
+  const auto source = build_source(context);
   if (!source || !fs::exists(*source / "src" / "Makefile"))
     return ptilab::bench::skip(state, "no Lua source tree (/usr/src/ptilab-build/*/src/Makefile or "
                                       "$PTILAB_BUILD_SOURCE; scripts/rootfs puts one in the Debian guest image)");
@@ -182,15 +168,14 @@ void BM_Macro_BuildLua(benchmark::State& state) {
   const fs::path log = dir.path() / "make.log";
   const std::string src = (tree / "src").string();
   WorkloadTimes times(std::nullopt);
-  ptilab::bench::CounterScope counters(state);
+  ptilab::bench::CounterScope counters(state, context);
   for (auto _ : state) {
     // Outside the timing: a rebuild from nothing every iteration.
-    ChildEnv env;
     pid_t pid = -1;
-    std::string err = spawn(*make, {"make", "-s", "-C", src, "clean"}, env.envp(), pid, &log);
+    std::string err = spawn_tool(*make, {"make", "-s", "-C", src, "clean"}, child_env(context), pid, &log);
     if (err.empty()) err = reap(pid, "make clean");
     double seconds = 0;
-    if (err.empty()) err = run_client(*make, build_argv(src), log, times, seconds);
+    if (err.empty()) err = run_client(context, *make, build_argv(src), log, times, seconds);
     if (!err.empty()) {
       state.SkipWithError(err.c_str());
       break;
@@ -203,21 +188,20 @@ void BM_Macro_BuildLua(benchmark::State& state) {
     return state.SkipWithError("make -j4 linux succeeded but built no lua and luac");
   times.report(state, 0);
 }
-BENCHMARK(BM_Macro_BuildLua)->Unit(benchmark::kMillisecond)->UseManualTime();
 
 // ---------------------------------------------------------------------------
 // BM_Macro_PgbenchSelect
 
-void BM_Macro_PgbenchSelect(benchmark::State& state) {
+void BM_Macro_PgbenchSelect(benchmark::State& state, const Context& context) {
   const long clients = state.range(0);
   const bool tcp = state.range(1) != 0;
-  if (const char* why = std::getenv("PTILAB_PG_SKIP"); why && *why) return ptilab::bench::skip(state, why);
-  const auto pgbench = find_in_path("pgbench");
+  const auto& pg = context.env.postgres;
+  if (!pg.skip.empty()) return ptilab::bench::skip(state, pg.skip);
+  const auto pgbench = find_in_path(context, "pgbench");
   if (!pgbench) return ptilab::bench::skip(state, "no 'pgbench' in PATH (apt-get install postgresql-contrib)");
-  const char* const port = std::getenv("PTILAB_PG_PORT");
-  if (!port || !*port)
+  if (pg.port.empty())
     return ptilab::bench::skip(state, "no PostgreSQL server given (PTILAB_PG_PORT; scripts/guest/macro starts one)");
-  const auto total = env_count("PTILAB_PGBENCH_TRANSACTIONS", 2000);
+  const auto total = pg.transactions;
   if (!total) return state.SkipWithError("PTILAB_PGBENCH_TRANSACTIONS is not a positive whole number");
   const long per_client = std::max(1L, *total / clients);
   ScratchDir dir;
@@ -225,13 +209,13 @@ void BM_Macro_PgbenchSelect(benchmark::State& state) {
   const fs::path log = dir.path() / "pgbench.log";
   const std::vector<std::string> argv = {
       "pgbench", "-n", "-S", "-c", std::to_string(clients), "-j", std::to_string(clients), "-t",
-      std::to_string(per_client), "-h", tcp ? "127.0.0.1" : env_or("PTILAB_PG_SOCKET", "/run/postgresql"),
-      "-p", port, "-U", env_or("PTILAB_PG_USER", "postgres"), env_or("PTILAB_PG_DB", "postgres")};
-  WorkloadTimes times(server_pid("PTILAB_PG_PID"));
-  ptilab::bench::CounterScope counters(state);
+      std::to_string(per_client), "-h", tcp ? std::string("127.0.0.1") : pg.socket, "-p", pg.port, "-U", pg.user,
+      pg.db};
+  WorkloadTimes times(server_pid(pg.pid));
+  ptilab::bench::CounterScope counters(state, context);
   for (auto _ : state) {
     double seconds = 0;
-    if (const std::string err = run_client(*pgbench, argv, log, times, seconds); !err.empty()) {
+    if (const std::string err = run_client(context, *pgbench, argv, log, times, seconds); !err.empty()) {
       // The server went away or refused: the other workloads go on.
       ptilab::bench::skip(state, "pgbench: " + err);
       break;
@@ -251,36 +235,31 @@ void pgbench_args(benchmark::internal::Benchmark* b) {
   for (const long c : clients)
     for (const long tcp : {0L, 1L}) b->Args({c, tcp});
 }
-BENCHMARK(BM_Macro_PgbenchSelect)
-    ->ArgNames({"clients", "tcp"})
-    ->Apply(pgbench_args)
-    ->Unit(benchmark::kMillisecond)
-    ->UseManualTime();
 
 // ---------------------------------------------------------------------------
 // BM_Macro_RedisGet, BM_Macro_RedisSet
 
-void redis_benchmark(benchmark::State& state, const char* test) {
+void redis_benchmark(benchmark::State& state, const Context& context, const char* test) {
   const long pipeline = state.range(0);
-  if (const char* why = std::getenv("PTILAB_REDIS_SKIP"); why && *why) return ptilab::bench::skip(state, why);
-  const auto tool = find_in_path("redis-benchmark");
+  const auto& redis = context.env.redis;
+  if (!redis.skip.empty()) return ptilab::bench::skip(state, redis.skip);
+  const auto tool = find_in_path(context, "redis-benchmark");
   if (!tool) return ptilab::bench::skip(state, "no 'redis-benchmark' in PATH (apt-get install redis-tools)");
-  const char* const port = std::getenv("PTILAB_REDIS_PORT");
-  if (!port || !*port)
+  if (redis.port.empty())
     return ptilab::bench::skip(state, "no Redis server given (PTILAB_REDIS_PORT; scripts/guest/macro starts one)");
-  const auto base = env_count("PTILAB_REDIS_REQUESTS", 20000);
+  const auto base = redis.requests;
   if (!base) return state.SkipWithError("PTILAB_REDIS_REQUESTS is not a positive whole number");
   const long requests = *base * pipeline;
   ScratchDir dir;
   if (const std::string err = dir.create(); !err.empty()) return state.SkipWithError(err.c_str());
   const fs::path log = dir.path() / "redis-benchmark.log";
-  const std::vector<std::string> argv = {"redis-benchmark", "-h", "127.0.0.1", "-p", port, "-t", test, "-n",
+  const std::vector<std::string> argv = {"redis-benchmark", "-h", "127.0.0.1", "-p", redis.port, "-t", test, "-n",
                                          std::to_string(requests), "-P", std::to_string(pipeline), "-c", "8", "-q"};
-  WorkloadTimes times(server_pid("PTILAB_REDIS_PID"));
-  ptilab::bench::CounterScope counters(state);
+  WorkloadTimes times(server_pid(redis.pid));
+  ptilab::bench::CounterScope counters(state, context);
   for (auto _ : state) {
     double seconds = 0;
-    std::string err = run_client(*tool, argv, log, times, seconds);
+    std::string err = run_client(context, *tool, argv, log, times, seconds);
     // redis-benchmark exits 0 after "Could not connect": its summary line
     // is the proof that requests were answered.
     if (err.empty()) {
@@ -299,9 +278,32 @@ void redis_benchmark(benchmark::State& state, const char* test) {
   times.report(state, static_cast<double>(requests));
 }
 
-void BM_Macro_RedisGet(benchmark::State& state) { redis_benchmark(state, "get"); }
-void BM_Macro_RedisSet(benchmark::State& state) { redis_benchmark(state, "set"); }
-BENCHMARK(BM_Macro_RedisGet)->ArgName("pipeline")->Arg(1)->Arg(16)->Unit(benchmark::kMillisecond)->UseManualTime();
-BENCHMARK(BM_Macro_RedisSet)->ArgName("pipeline")->Arg(1)->Arg(16)->Unit(benchmark::kMillisecond)->UseManualTime();
+void BM_Macro_RedisGet(benchmark::State& state, const Context& context) { redis_benchmark(state, context, "get"); }
+void BM_Macro_RedisSet(benchmark::State& state, const Context& context) { redis_benchmark(state, context, "set"); }
 
 }  // namespace
+
+namespace ptilab::bench {
+
+void register_workload_benchmarks(const Context& context) {
+  add_benchmark("BM_Macro_BuildLua", BM_Macro_BuildLua, context)->Unit(benchmark::kMillisecond)->UseManualTime();
+  add_benchmark("BM_Macro_PgbenchSelect", BM_Macro_PgbenchSelect, context)
+      ->ArgNames({"clients", "tcp"})
+      ->Apply(pgbench_args)
+      ->Unit(benchmark::kMillisecond)
+      ->UseManualTime();
+  add_benchmark("BM_Macro_RedisGet", BM_Macro_RedisGet, context)
+      ->ArgName("pipeline")
+      ->Arg(1)
+      ->Arg(16)
+      ->Unit(benchmark::kMillisecond)
+      ->UseManualTime();
+  add_benchmark("BM_Macro_RedisSet", BM_Macro_RedisSet, context)
+      ->ArgName("pipeline")
+      ->Arg(1)
+      ->Arg(16)
+      ->Unit(benchmark::kMillisecond)
+      ->UseManualTime();
+}
+
+}  // namespace ptilab::bench

@@ -7,8 +7,8 @@
 
 #include <csignal>
 
-#include "util/error.h"
 #include "test_util.h"
+#include "util/error.h"
 
 namespace ptilab {
 namespace {

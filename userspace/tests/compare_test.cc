@@ -5,9 +5,10 @@
 #include <cmath>
 #include <functional>
 
+#include "render/compare.h"
 #include "results/csv.h"
-#include "util/error.h"
 #include "test_util.h"
+#include "util/error.h"
 
 namespace ptilab {
 namespace {

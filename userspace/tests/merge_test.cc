@@ -2,9 +2,9 @@
 
 #include <gtest/gtest.h>
 
-#include "util/error.h"
 #include "results/results.h"
 #include "test_util.h"
+#include "util/error.h"
 
 namespace ptilab {
 namespace {

@@ -5,9 +5,9 @@
 #include <cerrno>
 #include <functional>
 
+#include "cmd/hook.h"
 #include "kernel/debugfs.h"
 #include "util/error.h"
-#include "cmd/hook.h"
 
 namespace ptilab {
 namespace {

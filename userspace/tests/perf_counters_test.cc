@@ -12,9 +12,9 @@
 #include <optional>
 
 #include "bench/reporter.h"
-#include "util/error.h"
 #include "results/results.h"
 #include "test_util.h"
+#include "util/error.h"
 
 namespace ptilab {
 namespace {

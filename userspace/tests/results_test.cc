@@ -5,8 +5,8 @@
 #include <cmath>
 #include <functional>
 
-#include "util/error.h"
 #include "test_util.h"
+#include "util/error.h"
 
 namespace ptilab {
 namespace {

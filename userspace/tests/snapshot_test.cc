@@ -7,8 +7,9 @@
 #include <cerrno>
 #include <cstdlib>
 
-#include "util/error.h"
+#include "render/probe.h"
 #include "test_util.h"
+#include "util/error.h"
 
 namespace ptilab {
 namespace {

@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "util/error.h"
 #include "test_util.h"
+#include "util/error.h"
 
 namespace ptilab {
 namespace {

@@ -5,10 +5,10 @@
 #include <cstdio>
 #include <tuple>
 
-#include "results/csv.h"
-#include "util/error.h"
 #include "model/macro_tier.h"
+#include "results/csv.h"
 #include "results/stats.h"
+#include "util/error.h"
 
 namespace ptilab {
 namespace {

@@ -1,23 +1,22 @@
 // Helpers shared by the unit tests.
 #pragma once
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <spawn.h>
 #include <stdlib.h>
-#include <sys/wait.h>
 
 #include <signal.h>
 
 #include <algorithm>
 #include <chrono>
-#include <thread>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <set>
 #include <string>
 #include <vector>
+
+#include "util/process.h"
 
 extern char** environ;
 
@@ -93,11 +92,8 @@ inline Outcome run_program(const std::string& program, const std::vector<std::st
   TempDir io;
   const auto out_path = io / "stdout";
   const auto err_path = io / "stderr";
-  std::vector<std::string> storage = {program};
-  storage.insert(storage.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& s : storage) argv.push_back(s.data());
-  argv.push_back(nullptr);
+  std::vector<std::string> argv = {program};
+  argv.insert(argv.end(), args.begin(), args.end());
   std::vector<std::string> env_storage = env;
   for (char** e = environ; *e; ++e) {
     const std::string_view entry = *e;
@@ -106,42 +102,34 @@ inline Outcome run_program(const std::string& program, const std::vector<std::st
     };
     if (std::none_of(env.begin(), env.end(), overridden)) env_storage.emplace_back(entry);
   }
-  std::vector<char*> envp;
-  for (auto& s : env_storage) envp.push_back(s.data());
-  envp.push_back(nullptr);
 
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (merge_output)
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  else
-    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
+  SpawnOptions options;
+  options.env = &env_storage;
+  options.in = Redirect::dev_null();
+  options.out = Redirect::file(out_path);
+  options.err = merge_output ? Redirect::dup(1) : Redirect::file(err_path);
+  const Spawned child = spawn(program, argv, options);
   Outcome o;
-  if (rc != 0) {
-    ADD_FAILURE() << "cannot run " << program;
+  if (child.error) {
+    ADD_FAILURE() << "cannot run " << program << ": " << std::strerror(child.error);
     return o;
   }
-  int wstatus = 0;
+  Waited w;
   if (signal_after.sig) {
-    const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(signal_after.seconds);
-    while (waitpid(pid, &wstatus, WNOHANG) == 0) {
-      if (std::chrono::steady_clock::now() >= end) {
-        kill(pid, signal_after.sig);
-        waitpid(pid, &wstatus, 0);
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    w = wait_for(child.pid, std::chrono::duration<double>(signal_after.seconds));
+    if (!w.status && !w.error) {
+      kill(child.pid, signal_after.sig);
+      w = wait_for(child.pid);
     }
   } else {
-    waitpid(pid, &wstatus, 0);
+    w = wait_for(child.pid);
   }
-  o.status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1;
-  o.signal = WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0;
+  if (!w.status) {
+    ADD_FAILURE() << "waitpid " << program << ": " << std::strerror(w.error);
+    return o;
+  }
+  o.status = w.status->exited() ? w.status->exit_code() : -1;
+  o.signal = w.status->killed() ? w.status->signal() : 0;
   o.out = slurp(out_path);
   if (!merge_output) o.err = slurp(err_path);
   return o;

@@ -6,8 +6,10 @@
 
 #include <gtest/gtest.h>
 
-#include "util/error.h"
+#include "cli/cli.h"  // parse_trace: trace's options through the command table
 #include "cmd/trace.h"
+#include "render/trace.h"
+#include "util/error.h"
 
 namespace ptilab {
 namespace {

@@ -1,7 +1,7 @@
 #include "bench/reporter.h"
 
-#include "results/bench_properties.h"
 #include "bench/skip.h"
+#include "results/bench_properties.h"
 
 #include <algorithm>
 #include <cmath>
@@ -10,8 +10,8 @@
 #include <set>
 #include <span>
 
-#include "util/error.h"
 #include "results/stats.h"
+#include "util/error.h"
 
 namespace ptilab {
 

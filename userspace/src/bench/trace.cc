@@ -4,10 +4,6 @@
 
 namespace ptilab {
 
-namespace {
-BenchTracer* g_active = nullptr;
-}  // namespace
-
 std::string trace_metric(std::string_view stem) { return "trace:" + std::string(stem) + "_per_op"; }
 
 std::vector<std::pair<std::string, double>> trace_deltas(const CounterArray& from, const CounterArray& to,
@@ -54,8 +50,5 @@ CounterArray BenchTracer::read() const {
     for (std::size_t i = 0; i < total.size(); ++i) total[i] += cpu[i];
   return total;
 }
-
-BenchTracer* active_bench_tracer() { return g_active; }
-void set_active_bench_tracer(BenchTracer* tracer) { g_active = tracer; }
 
 }  // namespace ptilab

@@ -51,8 +51,4 @@ class BenchTracer {
   bool isolation_on_;
 };
 
-// The benchmarks' tracer while `ptilab bench --trace` runs, else null.
-BenchTracer* active_bench_tracer();
-void set_active_bench_tracer(BenchTracer* tracer);
-
 }  // namespace ptilab

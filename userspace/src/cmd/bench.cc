@@ -9,17 +9,19 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "kernel/arch_profile.h"
-#include "util/atomic_file.h"
+#include "bench/context.h"
 #include "bench/reporter.h"
 #include "bench/trace.h"
-#include "util/error.h"
-#include "kernel/perf_counters.h"
+#include "kernel/arch_profile.h"
 #include "kernel/noise.h"
+#include "kernel/perf_counters.h"
 #include "kernel/pinning.h"
-#include "results/results.h"
 #include "kernel/state.h"
 #include "kernel/sysinfo.h"
+#include "results/results.h"
+#include "util/atomic_file.h"
+#include "util/error.h"
+#include "util/process.h"
 #include "util/text_file.h"
 
 namespace ptilab {
@@ -62,21 +64,14 @@ benchmark::ConsoleReporter::OutputOptions console_options(const std::vector<std:
   return color ? benchmark::ConsoleReporter::OO_Color : benchmark::ConsoleReporter::OO_None;
 }
 
-// Google Benchmark keeps its flags in globals; release them however we leave.
+// Google Benchmark keeps its flags and the registered benchmarks (which
+// hold the run's bench::Context by reference) in globals; release them
+// however we leave.
 struct BenchmarkShutdown {
-  ~BenchmarkShutdown() { benchmark::Shutdown(); }
-};
-
-// The benchmarks' counter set, for as long as it lives.
-struct ActiveCounters {
-  explicit ActiveCounters(PerfCounterSet* set) { set_active_perf_counters(set); }
-  ~ActiveCounters() { set_active_perf_counters(nullptr); }
-};
-
-// The benchmarks' tracer, for as long as it lives.
-struct ActiveTracer {
-  explicit ActiveTracer(BenchTracer* tracer) { set_active_bench_tracer(tracer); }
-  ~ActiveTracer() { set_active_bench_tracer(nullptr); }
+  ~BenchmarkShutdown() {
+    benchmark::ClearRegisteredBenchmarks();
+    benchmark::Shutdown();
+  }
 };
 
 }  // namespace
@@ -283,7 +278,6 @@ int run_bench(const BenchOptions& o, const char* argv0) {
       }
     }
   }
-  ActiveCounters active(counters && counters->any_supported() ? &*counters : nullptr);
 
   // The tracer, loaded and attached before anything is measured: it fails
   // (no root, no BTF) in one line, before any output.
@@ -295,7 +289,13 @@ int run_bench(const BenchOptions& o, const char* argv0) {
     for (auto& name : tracer->unsupported()) unsupported.push_back(std::move(name));
     std::cerr << "ptilab: tracing (system-wide): per-iteration counts of the tracer; its own cost is in the times\n";
   }
-  ActiveTracer active_tracer(tracer ? &*tracer : nullptr);
+
+  // Everything the benchmarks are given, once: they read no global and
+  // no environment variable themselves.
+  bench::Context context = bench::context_from_process();
+  context.cpu = pin_cpu;
+  context.counters = counters && counters->any_supported() ? &*counters : nullptr;
+  context.tracer = tracer ? &*tracer : nullptr;
 
   std::error_code ec;
   std::filesystem::create_directories(o.out_dir, ec);
@@ -315,6 +315,7 @@ int run_bench(const BenchOptions& o, const char* argv0) {
   int argc = static_cast<int>(args.size());
 
   BenchmarkShutdown shutdown;
+  bench::register_benchmarks(context);
   benchmark::Initialize(&argc, argv.data());
   if (argc > 1) throw UsageError("unknown Google Benchmark flag '" + std::string(argv[1]) + "'");
   const bool list_only = truthy(last_flag_value(o.passthrough, "benchmark_list_tests").value_or("false"));
@@ -330,7 +331,6 @@ int run_bench(const BenchOptions& o, const char* argv0) {
     sample_busy("/proc", kBusySampleSeconds, online > 0 ? static_cast<int>(online) : 1, before);
     warn(before);
   }
-  set_bench_cpu(pin_cpu);
   std::cout << "ptilab: single-process benchmarks "
             << (pin_cpu ? "pinned to CPU " + std::to_string(*pin_cpu) : std::string("not pinned (--no-pin)"))
             << std::endl;

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -10,8 +9,9 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "util/error.h"
 #include "kernel/module_files.h"
+#include "util/error.h"
+#include "util/process.h"
 
 namespace ptilab {
 
@@ -70,30 +70,15 @@ class HeldSignals {
 // code, or 128 + the signal that killed it, as shells report it.
 int wait_forwarding(pid_t child, const HeldSignals& held) {
   for (;;) {
-    int status = 0;
-    const pid_t done = ::waitpid(child, &status, WNOHANG);
-    if (done == child) {
-      if (WIFEXITED(status)) return WEXITSTATUS(status);
-      if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-      continue;  // stopped or continued: still there
-    }
-    if (done < 0 && errno != EINTR) throw Error("waitpid: " + describe_errno(errno));
+    const Waited done = try_wait(child);
+    if (done.status) return done.status->shell_code();
+    if (done.error) throw Error("waitpid: " + describe_errno(done.error));
     siginfo_t info{};
     const int sig = ::sigwaitinfo(&held.set(), &info);
     if (sig < 0 || sig == SIGCHLD) continue;
     const bool from_terminal = (sig == SIGINT || sig == SIGQUIT) && info.si_code == SI_KERNEL;
     if (!from_terminal) ::kill(child, sig);
   }
-}
-
-int wait_for(pid_t pid) {
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) throw Error("waitpid: " + describe_errno(errno));
-  }
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return 1;
 }
 
 // fork; the child waits until the hook is in place, then execs the command.
@@ -136,7 +121,7 @@ int run_hooked(const Debugfs& fs, HookKind kind, int writes, const std::vector<s
     set_hook(fs, kind, child, writes);
   } catch (...) {
     ::close(go[1]);  // EOF: the child exits without running the command
-    wait_for(child);
+    wait_for(child);  // reaped; the hook's error is the one to report
     throw;
   }
   const char c = 'g';

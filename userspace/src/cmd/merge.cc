@@ -13,4 +13,9 @@ void merge_results_files(const std::vector<std::filesystem::path>& inputs, const
   write_results(out, rows);
 }
 
+int run_merge(const MergeOptions& o) {
+  merge_results_files(o.inputs, o.out);
+  return 0;
+}
+
 }  // namespace ptilab

@@ -32,10 +32,4 @@ bool query_matches(const QueryOptions& options, const ResultRow& row);
 // exit 0 when none matches), or with csv the header and the matching rows.
 int run_query(const QueryOptions& options);
 
-// The results header, or with json {"columns": [...], "units": [...]}.
-int run_schema(bool json);
-
-// The profiles as a table, or with json as profiles_json() has them.
-int run_profiles(bool json);
-
 }  // namespace ptilab

@@ -6,11 +6,11 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "cmd/bench.h"
+#include "cmd/status.h"
 #include "kernel/arch_profile.h"
 #include "util/atomic_file.h"
-#include "cmd/bench.h"
 #include "util/error.h"
-#include "cmd/status.h"
 #include "util/text_file.h"
 
 namespace ptilab {

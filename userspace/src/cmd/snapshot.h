@@ -16,11 +16,11 @@
 
 #include "kernel/debugfs.h"
 #include "kernel/module_files.h"
-#include "cmd/probe.h"
-#include "results/results.h"
+#include "kernel/probe.h"
 #include "kernel/state.h"
 #include "kernel/status_model.h"
 #include "kernel/sysinfo.h"
+#include "results/results.h"
 
 namespace ptilab {
 

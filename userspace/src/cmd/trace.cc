@@ -4,41 +4,26 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
 #include <utility>
 
 #include "cmd/bench.h"
-#include "util/error.h"
 #include "kernel/module_files.h"
-#include "cmd/probe.h"
-#include "results/results.h"
+#include "kernel/probe.h"
 #include "kernel/state.h"
 #include "kernel/sysinfo.h"
-#include "util/text_file.h"
 #include "kernel/trace_bpf.h"
 #include "model/trace.h"
+#include "render/trace.h"
+#include "results/results.h"
+#include "util/error.h"
+#include "util/text_file.h"
 
 namespace ptilab {
 
 namespace {
-
-double seconds_value(const std::string& option, const std::string& text) {
-  const auto v = parse_number(text);
-  if (!v || *v <= 0) throw UsageError(option + " must be a positive number of seconds, got '" + text + "'");
-  return *v;
-}
-
-long integer_value(const std::string& option, const std::string& text, long lo, long hi) {
-  long v = 0;
-  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() || v < lo || v > hi)
-    throw UsageError(option + " must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi) +
-                     ", got '" + text + "'");
-  return v;
-}
 
 // A zombie has exited too: its parent just has not reaped it yet.
 bool alive(std::uint32_t pid) {
@@ -85,74 +70,6 @@ IsolationCost resolve_cost(const TraceOptions& o, const Isolation& iso) {
 }
 
 }  // namespace
-
-TraceOptions parse_trace(const std::vector<std::string>& args) {
-  TraceOptions o;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string name = args[i];
-    std::optional<std::string> inline_value;
-    if (name.starts_with("--")) {
-      if (const auto eq = name.find('='); eq != std::string::npos) {
-        inline_value = name.substr(eq + 1);
-        name.resize(eq);
-      }
-    }
-    auto value = [&]() -> std::string {
-      if (inline_value) return *std::exchange(inline_value, std::nullopt);
-      if (i + 1 >= args.size() || args[i + 1].starts_with("--")) throw UsageError(name + " needs a value");
-      return args[++i];
-    };
-    auto nonempty = [&]() {
-      std::string v = value();
-      if (v.empty()) throw UsageError(name + " needs a non-empty value");
-      return v;
-    };
-    auto flag = [&]() {
-      if (inline_value) throw UsageError(name + " takes no value");
-      return true;
-    };
-    if (name == "-p" || name == "--pid") {
-      o.pid = static_cast<std::uint32_t>(integer_value(name, value(), 1, 0x3fffffff));
-    } else if (name == "-i" || name == "--interval") {
-      o.interval = seconds_value(name, value());
-      if (o.interval < 0.01) throw UsageError(name + " must be at least 0.01 seconds");
-    } else if (name == "-d" || name == "--duration") {
-      o.duration = seconds_value(name, value());
-    } else if (name == "--csv") {
-      o.csv = nonempty();
-    } else if (name == "--top") {
-      o.top = static_cast<int>(integer_value(name, value(), 0, 1000));
-    } else if (name == "--per-cpu") {
-      o.per_cpu = flag();
-    } else if (name == "-q" || name == "--quiet") {
-      o.quiet = flag();
-    } else if (name == "--estimate") {
-      o.estimate = flag();
-    } else if (name == "--cost-from") {
-      o.cost_from = nonempty();
-    } else if (name == "--btf") {
-      o.btf = nonempty();
-    } else if (name == "--debugfs") {
-      o.debugfs = nonempty();
-    } else if (name == "--run-id") {
-      o.run_id = nonempty();
-    } else if (name == "--host") {
-      o.host = nonempty();
-    } else if (name == "--accel") {
-      o.accel = nonempty();
-    } else if (name == "--state") {
-      o.state_file = nonempty();
-    } else if (name == "-v" || name == "--verbose") {
-      o.verbose = flag();
-    } else if (name.starts_with("-")) {
-      throw UsageError("unknown option '" + name + "'");
-    } else {
-      throw UsageError("unexpected argument '" + name + "'");
-    }
-  }
-  if (o.cost_from && !o.estimate) throw UsageError("--cost-from needs --estimate");
-  return o;
-}
 
 int run_trace(const TraceOptions& o) {
   using Clock = std::chrono::steady_clock;

@@ -33,9 +33,6 @@ struct TraceOptions {
   bool verbose = false;
 };
 
-// Throws UsageError. Pure: the unit tests call it.
-TraceOptions parse_trace(const std::vector<std::string>& args);
-
 // Runs until -d, Ctrl-C (SIGINT/SIGTERM) or the -p process's exit, then
 // prints the totals (and the estimate), and writes --csv. Throws Error.
 int run_trace(const TraceOptions& options);

@@ -1,7 +1,8 @@
 // The arm64 profile: KPTI, which ARMv8.5 E0PD makes unnecessary. The
 // module's side of it is module/state_arm64.c.
+#include <fmt/format.h>
+
 #include <algorithm>
-#include <cstdio>
 #include <cstdlib>
 
 #include "kernel/arch_profile.h"
@@ -209,18 +210,14 @@ CpuIdentity cpu(std::string_view cpuinfo) {
   const unsigned revision = hex_field(cpuinfo, "CPU revision").value_or(0);
   // The architecture field is 0xf ("defined by the ID registers") on every
   // ARMv8 CPU; cpuinfo prints it as "8".
-  char midr[16], tail[64];
-  std::snprintf(midr, sizeof midr, "0x%08x", (*imp << 24) | (variant << 20) | (0xfu << 16) | (*part << 4) | revision);
-  std::snprintf(tail, sizeof tail, " r%up%u", variant, revision);
+  const std::string midr =
+      fmt::format("{:#010x}", (*imp << 24) | (variant << 20) | (0xfu << 16) | (*part << 4) | revision);
   const char* vendor = implementer_name(*imp);
   const auto it = std::find_if(std::begin(kParts), std::end(kParts),
                                [&](const Part& p) { return p.implementer == *imp && p.part == *part; });
-  char part_hex[16];
-  std::snprintf(part_hex, sizeof part_hex, "0x%03x", *part);
-  char imp_hex[32];
-  std::snprintf(imp_hex, sizeof imp_hex, "implementer 0x%02x", *imp);
-  id.model = std::string(vendor ? vendor : imp_hex) + " " +
-             (it != std::end(kParts) ? std::string(it->name) : "part " + std::string(part_hex)) + tail;
+  id.model = fmt::format("{} {} r{}p{}", vendor ? std::string(vendor) : fmt::format("implementer {:#04x}", *imp),
+                         it != std::end(kParts) ? std::string(it->name) : fmt::format("part {:#05x}", *part), variant,
+                         revision);
   id.ids.emplace_back("midr", midr);
   return id;
 }

@@ -11,9 +11,9 @@
 #include <utility>
 #include <vector>
 
-#include "results/results.h"
 #include "kernel/state.h"
 #include "kernel/status_model.h"
+#include "results/results.h"
 
 namespace ptilab {
 

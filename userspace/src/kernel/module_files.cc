@@ -2,8 +2,8 @@
 
 #include <charconv>
 
-#include "util/error.h"
 #include "kernel/state.h"
+#include "util/error.h"
 
 namespace ptilab {
 

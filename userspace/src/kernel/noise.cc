@@ -1,7 +1,8 @@
 #include "kernel/noise.h"
 
+#include <fmt/format.h>
+
 #include <chrono>
-#include <cstdio>
 #include <map>
 #include <sstream>
 #include <thread>
@@ -12,17 +13,9 @@ namespace ptilab {
 
 namespace {
 
-std::string percent(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f%%", v);
-  return buf;
-}
+std::string percent(double v) { return fmt::format("{:.1f}%", v); }
 
-std::string fixed2(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.2f", v);
-  return buf;
-}
+std::string fixed2(double v) { return fmt::format("{:.2f}", v); }
 
 std::string trim(std::string_view s) {
   const auto b = s.find_first_not_of(" \t\n");

@@ -17,8 +17,6 @@ namespace ptilab {
 
 namespace {
 
-PerfCounterSet* g_active = nullptr;
-
 void init_libpfm() {
   static const int rc = pfm_initialize();
   if (rc != PFM_SUCCESS) throw Error(std::string("libpfm4 cannot start: ") + pfm_strerror(rc));
@@ -166,7 +164,6 @@ PerfCounterSet::PerfCounterSet(const std::vector<std::string>& names) {
 }
 
 PerfCounterSet::~PerfCounterSet() {
-  if (g_active == this) g_active = nullptr;
   for (int fd : fds_) ::close(fd);
 }
 
@@ -197,31 +194,6 @@ std::vector<std::pair<std::string, double>> PerfCounterSet::deltas(const Counter
     out.emplace_back(fd_names_[i], running < enabled ? count * enabled / running : count);
   }
   return out;
-}
-
-PerfCounterSet* active_perf_counters() { return g_active; }
-void set_active_perf_counters(PerfCounterSet* set) { g_active = set; }
-
-int run_counters_cmd(const std::vector<std::string>& names) {
-  std::vector<std::string> list = names;
-  if (list.empty()) list.assign(std::begin(kDefaultCounterNames), std::end(kDefaultCounterNames));
-  int status = 0;
-  std::size_t width = 0;
-  for (const auto& n : list) width = std::max(width, n.size());
-  for (const auto& name : list) {
-    const CounterCheck c = check_counter(name);
-    std::string line = name + std::string(width - name.size() + 2, ' ');
-    if (!c.known) {
-      status = 1;
-      line += "unknown: " + c.event.reason;
-    } else if (c.event.supported) {
-      line += "supported (" + c.event.resolved + ")";
-    } else {
-      line += c.event.reason + " (" + c.event.resolved + ")";
-    }
-    std::cout << line << "\n";
-  }
-  return status;
 }
 
 }  // namespace ptilab

@@ -83,14 +83,4 @@ class PerfCounterSet {
   std::vector<std::string> fd_names_;     // their names
 };
 
-// The set the benchmarks count with, or null (no counters requested): set
-// by run_bench around RunSpecifiedBenchmarks.
-PerfCounterSet* active_perf_counters();
-void set_active_perf_counters(PerfCounterSet* set);
-
-// `ptilab counters [NAME...]`: prints each event (default
-// kDefaultCounterNames) and whether it is supported here. Returns 0, or 1
-// if any NAME is unknown to libpfm4.
-int run_counters_cmd(const std::vector<std::string>& names);
-
 }  // namespace ptilab

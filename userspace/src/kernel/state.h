@@ -17,6 +17,7 @@ namespace ptilab {
 inline constexpr std::string_view kModuleStatePath = "/sys/kernel/debug/ptilab/state";
 inline constexpr std::string_view kMeltdownPath = "/sys/devices/system/cpu/vulnerabilities/meltdown";
 inline constexpr std::string_view kCpuinfoPath = "/proc/cpuinfo";
+inline constexpr std::string_view kCmdlinePath = "/proc/cmdline";
 
 inline constexpr std::string_view kOn = "on";
 inline constexpr std::string_view kOff = "off";

@@ -15,9 +15,9 @@
 #include <optional>
 #include <tuple>
 
+#include "trace.skel.h"  // generated at build time: bpftool gen skeleton
 #include "util/error.h"
 #include "util/text_file.h"
-#include "trace.skel.h"  // generated at build time: bpftool gen skeleton
 
 namespace ptilab {
 

@@ -70,28 +70,4 @@ struct CompareReport {
 CompareReport compare_results(const std::vector<ResultRow>& a, const std::vector<ResultRow>& b,
                               const CompareSpec& spec);
 
-std::string render_compare_table(const CompareReport& report);
-// Header benchmark,metric,unit,a_mean,a_stddev,a_n,b_mean,b_stddev,b_n,
-// delta_pct,ci_low_pct,ci_high_pct,confidence,verdict,basis,a_boots,
-// b_boots,a_within_sd,b_within_sd,a_between_sd,b_between_sd: a_* and b_*
-// of the summary the interval used (basis "boots": n counts boots, stddev
-// is the boot means'; "repetitions": all repetitions as one sample), then
-// both spreads. Empty fields where a number does not exist. Notes are not
-// part of it.
-std::string render_compare_csv(const CompareReport& report);
-std::string render_compare_markdown(const CompareReport& report);
-
-enum class CompareFormat { kTable, kCsv, kMarkdown };
-
-struct CompareOptions {
-  std::filesystem::path a, b;  // result directories (with results.csv) or CSVs
-  CompareSpec spec;
-  CompareFormat format = CompareFormat::kTable;
-  std::optional<std::filesystem::path> out;  // default stdout
-};
-
-// Reads, compares, writes (atomically with --out). CSV format: notes go to
-// stderr. Returns the exit status (0).
-int run_compare(const CompareOptions& options);
-
 }  // namespace ptilab

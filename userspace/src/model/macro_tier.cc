@@ -6,8 +6,8 @@
 #include <tuple>
 
 #include "kernel/arch_profile.h"
-#include "results/bench_properties.h"
 #include "kernel/state.h"
+#include "results/bench_properties.h"
 
 namespace ptilab {
 

@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "kernel/arch_profile.h"
-#include "results/results.h"
 #include "kernel/trace_counts.h"
+#include "results/results.h"
 
 namespace ptilab {
 
@@ -23,6 +23,7 @@ struct CounterInfo {
   std::string_view metric;  // CSV metric stem: "syscalls" -> syscalls, syscalls_per_s
   std::string_view column;  // interval table column
   std::string_view label;   // totals
+  bool in_table = true;     // a column of the interval table (else totals only)
 };
 
 // Every counter the table and CSV show, in display order.
@@ -31,6 +32,15 @@ const std::vector<CounterInfo>& pid_counter_infos();
 
 // Every counter counted.
 CounterSet all_counters();
+
+// n per second over seconds (0 for an empty interval).
+double rate(std::uint64_t n, double seconds);
+// A process's kernel entries: its syscalls, interrupts and user page faults.
+std::uint64_t entries_of(const PidCounts& p);
+// The system-wide counter a per-process counter is a share of.
+int pid_source(int pid_index);
+// "syscalls, page_faults_user": the counters' metric names.
+std::string term_list(const std::vector<int>& terms);
 
 struct TraceInterval {
   double seconds = 0;  // length
@@ -109,21 +119,6 @@ struct Estimate {
 };
 Estimate estimate(const Derived& d, const CounterArray& total, double seconds, int nr_cpus,
                   const IsolationCost& cost);
-std::string format_estimate(const Estimate& e, const IsolationCost& cost, std::string_view scope);
-
-// The interval table in the manner of `perf stat -I`: rates per second.
-std::string table_legend(const ArchProfile& profile, const CounterSet& available);
-std::string table_header(const CounterSet& available);
-// One row: time, what ("all", "cpu3"), rates, derived entries/s and CR3/s.
-std::string table_row(double end, std::string_view what, const CounterArray& c, double seconds,
-                      const CounterSet& available, bool isolation_on);
-std::string pid_row(double end, const PidCounts& p, double seconds, const CounterSet& available);
-
-// The summary printed at the end (Ctrl-C, -d, or the target's exit).
-// Counters not counted, and derived numbers not derived, say so in words.
-std::string format_totals(const CounterArray& total, double seconds, const CounterSet& available,
-                          const CounterReasons& why_not, bool isolation_on, bool isolation_assumed,
-                          const ArchProfile& profile, const std::vector<PidCounts>& top, std::string_view scope);
 
 // CSV rows: benchmark "trace" (system-wide or -p), "trace:<comm>:<pid>" per
 // top process. Per counter: <metric> (count, the run's total) and

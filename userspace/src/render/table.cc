@@ -1,20 +1,21 @@
 #include "render/table.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <map>
 #include <set>
 #include <tuple>
 #include <unordered_set>
 
 #include "kernel/arch_profile.h"
+#include "kernel/state.h"
+#include "model/macro_tier.h"
 #include "results/bench_properties.h"
 #include "results/csv.h"
-#include "util/error.h"
-#include "model/macro_tier.h"
 #include "results/replicates.h"
-#include "kernel/state.h"
+#include "util/error.h"
 #include "util/text_table.h"
 
 namespace ptilab {
@@ -22,12 +23,8 @@ namespace ptilab {
 std::string config_label(const ResultRow& row, bool with_tlb) { return profile_for(row.arch).label(row, with_tlb); }
 
 std::string format_measurement(const Measurement& m) {
-  char buf[96];
-  if (m.stddev && m.mean > 0)
-    std::snprintf(buf, sizeof buf, "%.1f ns ±%.1f%%", m.mean, *m.stddev / m.mean * 100);
-  else
-    std::snprintf(buf, sizeof buf, "%.1f ns", m.mean);
-  return buf;
+  if (m.stddev && m.mean > 0) return fmt::format("{:.1f} ns ±{:.1f}%", m.mean, *m.stddev / m.mean * 100);
+  return fmt::format("{:.1f} ns", m.mean);
 }
 
 namespace {
@@ -115,11 +112,7 @@ std::string format_cell(const Pooled& p) {
   else if (p.within_sd)
     m.stddev = p.all.stddev;
   std::string out = format_measurement(m);
-  if (p.between && p.within_sd && m.mean > 0) {
-    char buf[48];
-    std::snprintf(buf, sizeof buf, " (w ±%.1f%%)", *p.within_sd / m.mean * 100);
-    out += buf;
-  }
+  if (p.between && p.within_sd && m.mean > 0) out += fmt::format(" (w ±{:.1f}%)", *p.within_sd / m.mean * 100);
   return out;
 }
 
@@ -128,14 +121,11 @@ std::string format_cell(const Pooled& p) {
 std::string format_contrast(const Pooled& on, const Pooled& off, bool* one_boot) {
   const Contrast k = contrast(off, on, kTableConfidence);
   if (!(k.a.mean > 0)) return "-";
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%.2fx", k.b.mean / k.a.mean);
-  std::string out = buf;
+  std::string out = fmt::format("{:.2f}x", k.b.mean / k.a.mean);
   const Comparison& c = k.comparison;
   if (!k.across_boots && (!on.within_sd || !off.within_sd)) return out + " (no interval)";
   if (!c.delta_ci_pct) return out + (c.outcome == Outcome::kNoSpread ? " (no spread)" : " (no interval)");
-  std::snprintf(buf, sizeof buf, " [%.2f, %.2f]", 1 + c.delta_ci_pct->low / 100, 1 + c.delta_ci_pct->high / 100);
-  out += buf;
+  out += fmt::format(" [{:.2f}, {:.2f}]", 1 + c.delta_ci_pct->low / 100, 1 + c.delta_ci_pct->high / 100);
   if (c.outcome == Outcome::kInconclusive) out += " within noise";
   if (!k.across_boots) {
     out += " (one boot)";
@@ -231,47 +221,34 @@ std::string render_group(const Group& g, bool* one_boot) {
                                        "; CPU: " + joined(w.cpus, "not recorded") + "; " +
                                        std::to_string(boots.size()) + (boots.size() == 1 ? " boot" : " boots")});
   }
-  char legend[256];
-  std::snprintf(legend, sizeof legend,
-                "%s: mean ns per op ±stddev as %% of it%s; on/off: ratio of means, [%g%% interval] (%s)\n",
-                most_boots > 1 ? "cells over boots" : "cells", most_boots > 1 ? " between boots (w: within one boot)" : "",
-                kTableConfidence * 100, most_boots > 1 ? "across boots: log scale, Welch; one boot: Fieller" : "Fieller");
-  return "arch=" + g.arch + " kernel=" + g.kernel + " accel=" + g.accel + "\n" + align_columns(why, {false, false}) +
-         align_columns(table, right) + legend;
+  const bool boots = most_boots > 1;
+  const std::string legend =
+      fmt::format("{}: mean ns per op ±stddev as % of it{}; on/off: ratio of means, [{:g}% interval] ({})\n",
+                  boots ? "cells over boots" : "cells", boots ? " between boots (w: within one boot)" : "",
+                  kTableConfidence * 100, boots ? "across boots: log scale, Welch; one boot: Fieller" : "Fieller");
+  return fmt::format("arch={} kernel={} accel={}\n{}{}{}", g.arch, g.kernel, g.accel, align_columns(why, {false, false}),
+                     align_columns(table, right), legend);
 }
 
 // "41.2 s", "812.3 ms", "95.1 us", "530.0 ns": a time in the unit that
 // suits it.
 std::string format_duration(double ns) {
-  char buf[48];
-  if (ns >= 1e9)
-    std::snprintf(buf, sizeof buf, "%.2f s", ns / 1e9);
-  else if (ns >= 1e6)
-    std::snprintf(buf, sizeof buf, "%.1f ms", ns / 1e6);
-  else if (ns >= 1e3)
-    std::snprintf(buf, sizeof buf, "%.1f us", ns / 1e3);
-  else
-    std::snprintf(buf, sizeof buf, "%.1f ns", ns);
-  return buf;
+  if (ns >= 1e9) return fmt::format("{:.2f} s", ns / 1e9);
+  if (ns >= 1e6) return fmt::format("{:.1f} ms", ns / 1e6);
+  if (ns >= 1e3) return fmt::format("{:.1f} us", ns / 1e3);
+  return fmt::format("{:.1f} ns", ns);
 }
 
 // "+38.0%", "-2.1%".
 std::string format_pct(double pct) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%+.1f%%", pct);
-  return buf;
+  return fmt::format("{:+.1f}%", pct);
 }
 
 // "1.23M", "45.6k", "812".
 std::string format_rate(double v) {
-  char buf[32];
-  if (v >= 1e6)
-    std::snprintf(buf, sizeof buf, "%.2fM", v / 1e6);
-  else if (v >= 1e3)
-    std::snprintf(buf, sizeof buf, "%.1fk", v / 1e3);
-  else
-    std::snprintf(buf, sizeof buf, "%.0f", v);
-  return buf;
+  if (v >= 1e6) return fmt::format("{:.2f}M", v / 1e6);
+  if (v >= 1e3) return fmt::format("{:.1f}k", v / 1e3);
+  return fmt::format("{:.0f}", v);
 }
 
 // The on side of a cell: "44.0 s (+6.8%)", with the interval where asked
@@ -325,25 +302,20 @@ std::string render_macro_pair(const MacroPair& pair, bool* one_boot) {
   out += align_columns(table, {false, true, true, true, true, true, true, true});
   for (const auto& s : skips) out += s;
   if (pair.score) {
-    char buf[160];
-    std::snprintf(buf, sizeof buf, "score: geometric mean of the on/off real-time ratios over %d workloads: %.3fx",
-                  pair.score->pairs, pair.score->ratio);
-    out += buf;
+    out += fmt::format("score: geometric mean of the on/off real-time ratios over {} workloads: {:.3f}x",
+                       pair.score->pairs, pair.score->ratio);
     if (pair.score->ratio_ci) {
-      std::snprintf(buf, sizeof buf, " [%.3f, %.3f]", pair.score->ratio_ci->low, pair.score->ratio_ci->high);
-      out += buf;
+      out += fmt::format(" [{:.3f}, {:.3f}]", pair.score->ratio_ci->low, pair.score->ratio_ci->high);
     } else {
       out += " (no interval)";
     }
     if (!across) out += " (one boot)";
     out += "\n";
   }
-  char legend[256];
-  std::snprintf(legend, sizeof legend,
-                "real: wall time per iteration; user, sys: CPU time of the workload's processes (getrusage of the "
-                "children); (+x%%): on against off%s [%g%% interval]\n",
-                across ? ", across boots" : "", kTableConfidence * 100);
-  return out + legend;
+  return out + fmt::format(
+                   "real: wall time per iteration; user, sys: CPU time of the workload's processes (getrusage of the "
+                   "children); (+x%): on against off{} [{:g}% interval]\n",
+                   across ? ", across boots" : "", kTableConfidence * 100);
 }
 
 }  // namespace

@@ -5,8 +5,8 @@
 #include <cmath>
 #include <cstdio>
 
-#include "util/atomic_file.h"
 #include "results/csv.h"
+#include "util/atomic_file.h"
 #include "util/error.h"
 #include "util/text_file.h"
 
@@ -120,18 +120,7 @@ std::optional<double> parse_number(std::string_view text) {
 
 ResultRow make_base_row(const RunInfo& run) {
   ResultRow base;
-  base.run_id = run.run_id;
-  base.timestamp = run.timestamp;
-  base.boot = run.boot;
-  base.host = run.host;
-  base.arch = run.arch;
-  base.kernel = run.kernel;
-  base.cmdline = run.cmdline;
-  base.accel = run.accel;
-  base.pti = run.pti;
-  base.pcid = run.pcid;
-  base.e0pd = run.e0pd;
-  base.kpti = run.kpti;
+  static_cast<RunInfo&>(base) = run;
   return base;
 }
 

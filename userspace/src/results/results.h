@@ -14,9 +14,9 @@
 
 namespace ptilab {
 
-// Fields are kept as text so that merge copies them verbatim; the table
-// parses the numbers it needs.
-struct ResultRow {
+// The run's columns: who measured, where, in which configuration. Every row
+// of a run carries them (ResultRow is a RunInfo plus the measurement).
+struct RunInfo {
   std::string run_id;
   std::string timestamp;
   std::string boot;
@@ -29,6 +29,13 @@ struct ResultRow {
   std::string pcid;
   std::string e0pd;
   std::string kpti;
+
+  bool operator==(const RunInfo&) const = default;
+};
+
+// Fields are kept as text so that merge copies them verbatim; the table
+// parses the numbers it needs.
+struct ResultRow : RunInfo {
   std::string benchmark;
   std::string metric;
   std::string value;
@@ -130,22 +137,6 @@ struct CounterResult {
   std::optional<double> stddev = 0;
   std::int64_t repetitions = 0;
   std::string unit = std::string(kUnitPerOp);
-};
-
-// What every row of one run shares.
-struct RunInfo {
-  std::string run_id;
-  std::string timestamp;
-  std::string boot;
-  std::string host;
-  std::string arch;
-  std::string kernel;
-  std::string cmdline;
-  std::string accel;
-  std::string pti;
-  std::string pcid;
-  std::string e0pd;
-  std::string kpti;
 };
 
 // A row with the run's columns filled and the rest empty.

@@ -1,0 +1,85 @@
+// What `ptilab bench` hands the benchmarks (userspace/bench/*.cc): one
+// Context, built once by run_bench (cmd/bench.cc) before anything is
+// measured and given to register_benchmarks(), which registers every
+// benchmark with a lambda that captures it (Google Benchmark's
+// RegisterBenchmark). Nothing reaches a benchmark through a global, and
+// no benchmark reads the environment itself.
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace ptilab {
+class BenchTracer;
+class PerfCounterSet;
+}  // namespace ptilab
+
+namespace ptilab::bench {
+
+// What the benchmarks take from the environment. The variables stay the
+// interface of whoever starts the servers and runs the suite
+// (scripts/guest/macro, tests/vm/vm-test-macro, the tests), but are read
+// once, by read_environment(), and nowhere else.
+struct Environment {
+  // PATH (else /usr/bin:/bin): where the macro benchmarks find their
+  // tools, and their children's PATH.
+  std::string path;
+  // PTILAB_BUILD_SOURCE: BM_Macro_BuildLua's Lua source tree; empty: the
+  // one directory under /usr/src/ptilab-build.
+  std::filesystem::path build_source;
+  // BM_Macro_PgbenchSelect's server.
+  struct Postgres {
+    std::string skip;          // PTILAB_PG_SKIP: why there is none (the benchmarks skip with it)
+    std::string port;          // PTILAB_PG_PORT; empty: no server given
+    std::string socket;        // PTILAB_PG_SOCKET, its socket's directory, else /run/postgresql
+    std::string user;          // PTILAB_PG_USER, else postgres
+    std::string db;            // PTILAB_PG_DB, else postgres
+    std::optional<pid_t> pid;  // PTILAB_PG_PID: the postmaster, whose CPU time is counted
+    // PTILAB_PGBENCH_TRANSACTIONS, in all, else 2000; nullopt: not a
+    // positive whole number (the benchmarks fail).
+    std::optional<long> transactions;
+  } postgres;
+  // BM_Macro_Redis{Get,Set}'s server.
+  struct Redis {
+    std::string skip;          // PTILAB_REDIS_SKIP
+    std::string port;          // PTILAB_REDIS_PORT; empty: no server given
+    std::optional<pid_t> pid;  // PTILAB_REDIS_PID
+    // PTILAB_REDIS_REQUESTS, times the pipeline depth, else 20000;
+    // nullopt: not a positive whole number.
+    std::optional<long> requests;
+  } redis;
+};
+
+Environment read_environment();
+
+struct Context {
+  // The CPU the single-process benchmarks pin themselves to (--cpu, else
+  // the last allowed one; kernel/pinning.h); nullopt with --no-pin.
+  std::optional<int> cpu;
+  // --counters: the perf counters read around each timed loop
+  // (bench_util.h's CounterScope); null if none asked for or supported.
+  PerfCounterSet* counters = nullptr;
+  // --trace: the tracer, read likewise; null without.
+  BenchTracer* tracer = nullptr;
+  // ptilab-fork-helper, beside the running ptilab (the *_SmallParent
+  // benchmarks); empty if /proc/self/exe did not say, and then
+  // fork_helper_error says why.
+  std::filesystem::path fork_helper;
+  std::string fork_helper_error;
+  Environment env;
+};
+
+// A context with what the environment and this binary's location say
+// (env, fork_helper); the caller adds the run's choices (cpu, counters,
+// tracer).
+Context context_from_process();
+
+// Registers every benchmark with Google Benchmark, in the order they run
+// and are reported (userspace/bench/benchmarks.cc). context must outlive
+// the run; a second call registers them all again.
+void register_benchmarks(const Context& context);
+
+}  // namespace ptilab::bench

@@ -1,0 +1,34 @@
+#include "cmd/table.h"
+
+#include <iostream>
+#include <string>
+#include <utility>
+
+#include "model/macro_tier.h"
+#include "render/table.h"
+#include "results/results.h"
+#include "util/error.h"
+
+namespace ptilab {
+
+int run_table(const TableOptions& o) {
+  // Only the rows the table shows are kept: inputs can be large.
+  std::vector<ResultRow> rows;
+  for (const auto& in : o.inputs)
+    for_each_result(in, [&](ResultRow&& r) {
+      if (table_uses(r)) rows.push_back(std::move(r));
+    });
+  if (o.macro_csv) {
+    const auto pairs = macro_tier(rows, kTableConfidence);
+    if (pairs.empty()) throw Error("no macro-tier workloads with an isolation-on and an isolation-off side");
+    std::cout << format_macro_csv(pairs);
+    return 0;
+  }
+  std::vector<std::string> notes;
+  const std::string table = render_table(rows, &notes);
+  for (const auto& n : notes) std::cerr << "ptilab: note: " << n << "\n";
+  std::cout << table;
+  return 0;
+}
+
+}  // namespace ptilab

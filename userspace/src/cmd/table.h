@@ -1,0 +1,18 @@
+// `ptilab table`: the microbenchmarks' on/off table and the macro tier
+// (render/table.h draws them).
+#pragma once
+
+#include <filesystem>
+#include <vector>
+
+namespace ptilab {
+
+struct TableOptions {
+  std::vector<std::filesystem::path> inputs;
+  bool macro_csv = false;  // only the macro tier, as CSV (what the report reads)
+};
+
+// Notes go to stderr, the table to stdout. Throws Error.
+int run_table(const TableOptions& options);
+
+}  // namespace ptilab
