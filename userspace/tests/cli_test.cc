@@ -88,6 +88,42 @@ TEST(Cli, HelpGoesToStdout) {
   EXPECT_EQ(run_ptilab({"bench", "--help"}).status, 0);
 }
 
+// Every command's --help is its own: its synopsis first, then an option
+// only it has; `ptilab help COMMAND` prints the same.
+TEST(Cli, EveryCommandHasItsOwnHelp) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"bench"}, "--repetitions N"},       {{"merge"}, "-o,--output OUT.csv"},
+      {{"table"}, "--macro-csv"},            {{"compare"}, "--confidence C"},
+      {{"counters"}, "EVENT"},               {{"status"}, "--debugfs DIR"},
+      {{"probe"}, "--iterations N"},         {{"hook"}, "extra-cr3"},
+      {{"hook", "extra-cr3"}, "--writes N"}, {{"hook", "flush"}, "--pid PID"},
+      {{"hook", "remove"}, "HOOK"},          {{"hook", "status"}, "--json"},
+      {{"snapshot"}, "--record DIR"},        {{"query"}, "--print COL"},
+      {{"schema"}, "--json"},                {{"profiles"}, "--json"},
+      {{"trace"}, "--cost-from RESULTS.csv"},
+  };
+  for (const auto& [command, option] : cases) {
+    std::vector<std::string> args = command;
+    std::string name = "ptilab";
+    for (const auto& c : command) name += " " + c;
+    args.push_back("--help");
+    const auto o = run_ptilab(args);
+    EXPECT_EQ(o.status, 0) << name << ": " << o.err;
+    EXPECT_TRUE(o.out.starts_with("usage: " + name + " ")) << o.out;
+    EXPECT_NE(o.out.find(option), std::string::npos) << name << " --help lacks " << option << ":\n" << o.out;
+    EXPECT_TRUE(o.err.empty()) << o.err;
+    if (command.size() == 1) {
+      EXPECT_EQ(run_ptilab({"help", command[0]}).out, o.out) << name;
+    }
+  }
+  // A usage error prints the help of the command it is about.
+  const auto bad = run_ptilab({"probe", "--iterations", "0"});
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_TRUE(bad.err.starts_with("ptilab: --iterations must be an integer from 1 to 200000, got '0'\n\nusage: ptilab probe"))
+      << bad.err;
+  EXPECT_EQ(run_ptilab({"help", "frobnicate"}).status, 2);
+}
+
 TEST(Cli, RuntimeFailureIsOneLineAndExitOne) {
   TempDir dir;
   const auto o = run_ptilab({"table", (dir / "missing.csv").string()});
