@@ -48,6 +48,12 @@ CLI::Option* text(CLI::App* app, const std::string& names, const std::string& ty
       help);
 }
 
+CLI::Option* repeated(CLI::App* app, const std::string& names, const std::string& type,
+                      std::function<void(const std::string&)> set, const std::string& help) {
+  // Run at each occurrence, not once after parsing with the last value.
+  return text(app, names, type, std::move(set), help)->trigger_on_parse();
+}
+
 CLI::Option* integer(CLI::App* app, const std::string& names, const std::string& type, long lo, long hi,
                      std::function<void(long)> set, const std::string& help) {
   return value(

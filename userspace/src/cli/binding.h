@@ -25,6 +25,11 @@ CLI::Option* text(CLI::App* app, const std::string& names, const std::string& ty
   return text(app, names, type, [&dest](const std::string& v) { dest = v; }, help);
 }
 
+// A text value that may be given again: set() sees each one, in
+// command-line order ("--where a=1 --where b=2").
+CLI::Option* repeated(CLI::App* app, const std::string& names, const std::string& type,
+                      std::function<void(const std::string&)> set, const std::string& help);
+
 // An integer from lo to hi.
 CLI::Option* integer(CLI::App* app, const std::string& names, const std::string& type, long lo, long hi,
                      std::function<void(long)> set, const std::string& help);

@@ -164,49 +164,24 @@ void add_compare(CLI::App& app, Commands& t) {
       "(Fieller, Welch's t) and a verdict: slower/faster (higher/lower for non-time\n"
       "units) or no significant difference. Default: every metric with a value, stddev\n"
       "and repetitions on both sides.");
-  sub->add_option_function<std::vector<std::string>>(
-         "--where",
-         [&o](const std::vector<std::string>& v) {
-           for (const auto& w : v) {
-             const auto f = parse_row_filter("--where", w);
-             o.spec.a_where.push_back(f);
-             o.spec.b_where.push_back(f);
-           }
-         },
-         "keep only rows whose column COL is VAL, in A and B")
-      ->type_name("COL=VAL")
-      ->expected(1)
-      ->trigger_on_parse();  // in command-line order, as the labels show them
-  sub->add_option_function<std::vector<std::string>>(
-         "--a-where",
-         [&o](const std::vector<std::string>& v) {
-           for (const auto& w : v) o.spec.a_where.push_back(parse_row_filter("--a-where", w));
-         },
-         "the same for A only (e.g. pti=off)")
-      ->type_name("COL=VAL")
-      ->expected(1)
-      ->trigger_on_parse();  // in command-line order, as the labels show them
-  sub->add_option_function<std::vector<std::string>>(
-         "--b-where",
-         [&o](const std::vector<std::string>& v) {
-           for (const auto& w : v) o.spec.b_where.push_back(parse_row_filter("--b-where", w));
-         },
-         "the same for B only. All three repeat; every filter must match")
-      ->type_name("COL=VAL")
-      ->expected(1)
-      ->trigger_on_parse();  // in command-line order, as the labels show them
-  sub->add_option_function<std::vector<std::string>>(
-         "--metric",
-         [&o](const std::vector<std::string>& v) {
-           for (const auto& m : v) {
-             if (m.empty()) throw UsageError("--metric needs a non-empty value");
-             o.spec.metrics.push_back(m);
-           }
-         },
-         "compare this metric (repeatable)")
-      ->type_name("NAME")
-      ->expected(1)
-      ->trigger_on_parse();
+  repeated(
+      sub, "--where", "COL=VAL",
+      [&o](const std::string& w) {
+        const auto f = parse_row_filter("--where", w);
+        o.spec.a_where.push_back(f);
+        o.spec.b_where.push_back(f);
+      },
+      "keep only rows whose column COL is VAL, in A and B");
+  repeated(
+      sub, "--a-where", "COL=VAL",
+      [&o](const std::string& w) { o.spec.a_where.push_back(parse_row_filter("--a-where", w)); },
+      "the same for A only (e.g. pti=off)");
+  repeated(
+      sub, "--b-where", "COL=VAL",
+      [&o](const std::string& w) { o.spec.b_where.push_back(parse_row_filter("--b-where", w)); },
+      "the same for B only. All three repeat; every filter must match");
+  repeated(sub, "--metric", "NAME", [&o](const std::string& m) { o.spec.metrics.push_back(m); },
+           "compare this metric (repeatable)");
   text(
       sub, "--confidence", "C",
       [&o](const std::string& v) {
@@ -268,15 +243,9 @@ void add_query(CLI::App& app, Commands& t) {
                           "results CSV (to stdout, or atomically to -o).");
   text(sub, "--benchmark", "B", o.benchmark, "the benchmark, or a prefix ending in '*'");
   text(sub, "--metric", "M", o.metric, "the metric, or a prefix ending in '*'");
-  sub->add_option_function<std::vector<std::string>>(
-         "--where",
-         [&o](const std::vector<std::string>& v) {
-           for (const auto& w : v) o.where.push_back(parse_row_filter("--where", w));
-         },
-         "keep only rows whose column COL is VAL (repeatable)")
-      ->type_name("COL=VAL")
-      ->expected(1)
-      ->trigger_on_parse();  // in command-line order, as the labels show them
+  repeated(
+      sub, "--where", "COL=VAL", [&o](const std::string& w) { o.where.push_back(parse_row_filter("--where", w)); },
+      "keep only rows whose column COL is VAL (repeatable)");
   CLI::Option* print = text(
       sub, "--print", "COL",
       [&o](const std::string& v) {

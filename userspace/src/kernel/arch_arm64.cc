@@ -13,17 +13,6 @@ namespace ptilab {
 
 namespace {
 
-std::string get(const KeyValues& kv, std::string_view key) {
-  const auto it = kv.find(key);
-  return it == kv.end() ? std::string(kUnknown) : it->second;
-}
-
-std::string yes_no(std::string_view on_off) {
-  if (on_off == kOn) return "yes";
-  if (on_off == kOff) return "no";
-  return "unknown";
-}
-
 // The last kpti= that kstrtobool() accepts: parse_kpti() is an
 // early_param() (applied in order up to "--", a malformed value changes
 // nothing). unmap_kernel_at_el0() obeys it before KASLR, mitigations=off
@@ -96,10 +85,10 @@ KeyValues kernel_state(const KernelFiles& k) {
 
 StatusVerdict decide(const ArchProfile& p, const KeyValues& state, StateOrigin origin) {
   StatusVerdict v = verdict_base(p, state, origin);
-  const std::string reason = get(state, p.reason_key);
+  const std::string reason = state_value(state, p.reason_key);
   const bool on = v.pti == kOn, off = v.pti == kOff;
   const bool bug = v.meltdown_bug == kOn, no_bug = v.meltdown_bug == kOff;
-  const bool e0pd = get(state, "e0pd_enabled") == kOn;
+  const bool e0pd = state_value(state, "e0pd_enabled") == kOn;
 
   if (v.pti == kUnknown) {
     v.advice = "cannot tell whether KPTI is on: load ptilab.ko (on arm64 the meltdown sysfs file says \"Not "
@@ -136,9 +125,9 @@ StatusVerdict decide(const ArchProfile& p, const KeyValues& state, StateOrigin o
   // The TLB side: ASIDs keep the TLB across KPTI's switches (the kernel and
   // user halves of an mm are an ASID pair), so KPTI costs the trampoline and
   // its TTBR writes rather than refills.
-  v.pcid.push_back("E0PD: in hardware " + yes_no(get(state, "e0pd_hw")) + ", enabled (TCR_EL1.E0PD1) " +
-                   yes_no(get(state, "e0pd_enabled")) + "; ASIDs: " + get(state, "asid_bits") + " bits, kernel " +
-                   get(state, "kernel_asid") + ", user " + get(state, "user_asid"));
+  v.pcid.push_back("E0PD: in hardware " + yes_no(state_value(state, "e0pd_hw")) + ", enabled (TCR_EL1.E0PD1) " +
+                   yes_no(state_value(state, "e0pd_enabled")) + "; ASIDs: " + state_value(state, "asid_bits") + " bits, kernel " +
+                   state_value(state, "kernel_asid") + ", user " + state_value(state, "user_asid"));
   v.pcid.push_back(std::string(off ? "KPTI is off, so none of this is paid now; with it on: " : "") +
                    "every kernel entry and exit goes through the trampoline and rewrites TTBR1; the ASID pair keeps "
                    "the TLB, so the cost is the trampoline and TTBR writes, not refills.");

@@ -9,11 +9,6 @@ namespace ptilab {
 
 namespace {
 
-std::string get(const KeyValues& kv, std::string_view key) {
-  const auto it = kv.find(key);
-  return it == kv.end() ? std::string(kUnknown) : it->second;
-}
-
 std::string on_off_unknown(const std::string& v) { return v == kOn || v == kOff ? v : std::string(kUnknown); }
 
 std::string replace_all(std::string s, std::string_view from, std::string_view to) {
@@ -108,16 +103,27 @@ StatusVerdict verdict_base(const ArchProfile& p, const KeyValues& state, StateOr
   StatusVerdict v;
   v.isolation = p.isolation;
   v.tlb_heading = p.tlb_heading;
-  v.pti = on_off_unknown(get(state, p.isolation_key));
-  v.meltdown_bug = on_off_unknown(get(state, "meltdown_bug"));
-  const std::string reason = get(state, p.reason_key);
+  v.pti = on_off_unknown(state_value(state, p.isolation_key));
+  v.meltdown_bug = on_off_unknown(state_value(state, "meltdown_bug"));
+  const std::string reason = state_value(state, p.reason_key);
   v.reason = reason_sentence(p, reason, v.pti);
   v.reason_inferred = origin == StateOrigin::kKernel;
   for (const auto key : p.state_keys) {
     if (key == p.reason_key) continue;
-    if (get(state, key) == kUnknown) v.unknown.emplace_back(key);
+    if (state_value(state, key) == kUnknown) v.unknown.emplace_back(key);
   }
   return v;
+}
+
+std::string state_value(const KeyValues& kv, std::string_view key) {
+  const auto it = kv.find(key);
+  return it == kv.end() ? std::string(kUnknown) : it->second;
+}
+
+std::string yes_no(std::string_view on_off) {
+  if (on_off == kOn) return "yes";
+  if (on_off == kOff) return "no";
+  return "unknown";
 }
 
 }  // namespace ptilab

@@ -90,6 +90,11 @@ inline constexpr std::string_view kCmdlineReasonTemplateUnknown = "set by {optio
 // Every profile as JSON (ptilab profiles --json).
 std::string profiles_json();
 
+// What the profiles read from a state: a key's value, "unknown" when the
+// state lacks it; on/off as "yes"/"no" ("unknown" otherwise).
+std::string state_value(const KeyValues& kv, std::string_view key);
+std::string yes_no(std::string_view on_off);
+
 // Common to every profile's decide(): isolation name, state, bug, reason
 // sentence, what is unknown among the profile's state keys.
 StatusVerdict verdict_base(const ArchProfile& p, const KeyValues& state, StateOrigin origin);

@@ -10,17 +10,6 @@ namespace ptilab {
 
 namespace {
 
-std::string get(const KeyValues& kv, std::string_view key) {
-  const auto it = kv.find(key);
-  return it == kv.end() ? std::string(kUnknown) : it->second;
-}
-
-std::string yes_no(std::string_view on_off) {
-  if (on_off == kOn) return "yes";
-  if (on_off == kOff) return "no";
-  return "unknown";
-}
-
 const char* const kStudy =
     "(the unixbench study: syscall -45.7% with PTI on a PCID host; in a guest -68% without PCID "
     "vs -47.8% with PCID)";
@@ -132,14 +121,14 @@ KeyValues kernel_state(const KernelFiles& k) {
     // The decompressor looks for nokaslr anywhere (cmdline_find_option_bool()).
     const auto words = cmdline_words(*k.cmdline);
     if (std::find(words.begin(), words.end(), "nokaslr") != words.end()) kv["kaslr"] = kOff;
-    if (kv.contains("pti")) kv["pti_reason"] = infer_pti_reason(kv["pti"], get(kv, "meltdown_bug"), *k.cmdline, k.kernel);
+    if (kv.contains("pti")) kv["pti_reason"] = infer_pti_reason(kv["pti"], state_value(kv, "meltdown_bug"), *k.cmdline, k.kernel);
   }
   return kv;
 }
 
 StatusVerdict decide(const ArchProfile& p, const KeyValues& state, StateOrigin origin) {
   StatusVerdict v = verdict_base(p, state, origin);
-  const std::string reason = get(state, p.reason_key);
+  const std::string reason = state_value(state, p.reason_key);
   const bool on = v.pti == kOn, off = v.pti == kOff;
   const bool bug = v.meltdown_bug == kOn, no_bug = v.meltdown_bug == kOff;
   const std::string cmdline_token = reason.starts_with("cmdline:") ? reason.substr(8) : "";
@@ -174,11 +163,11 @@ StatusVerdict decide(const ArchProfile& p, const KeyValues& state, StateOrigin o
                "force it on, at a cost, for no protection).";
   }
 
-  const std::string pcid = get(state, "pcid");
-  std::string pcide = get(state, "cr4_pcide");
-  if (pcide == kUnknown) pcide = get(state, "pcid_enabled");
+  const std::string pcid = state_value(state, "pcid");
+  std::string pcide = state_value(state, "cr4_pcide");
+  if (pcide == kUnknown) pcide = state_value(state, "pcid_enabled");
   v.pcid.push_back("PCID: available " + yes_no(pcid) + ", enabled (CR4.PCIDE) " + yes_no(pcide) + ", INVPCID " +
-                   yes_no(get(state, "invpcid")));
+                   yes_no(state_value(state, "invpcid")));
   std::string meaning;
   if (pcide == kOn || (pcide == kUnknown && pcid == kOn)) {
     meaning = std::string(pcide == kOn ? "" : "PCID is probably enabled (Linux uses it where the CPU has it); ") +
