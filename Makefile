@@ -19,7 +19,7 @@ KDIR ?=
 BUILD := build
 space := $(subst ,, )
 
-.PHONY: all help deps kernel module userspace userspace-arm64 vm-bench bench report test lint clean
+.PHONY: all help deps kernel module userspace userspace-arm64 vm-bench bench report deb test lint clean
 
 all: module userspace
 
@@ -28,6 +28,7 @@ help:
 	@echo "make bench      benchmark this machine's running kernel (module if loadable), write results/<run-id>/"
 	@echo "                (BENCH_ARGS=\"--quick --filter REGEX\": options of scripts/bench)"
 	@echo "make report     HTML dashboard of RUNS=$(RUNS) -> <run>/report/index.html (OUT=DIR, BASELINE=RUN)"
+	@echo "make deb        Debian packages ptilab and ptilab-dkms -> build/deb/ (DEB_ARCH=\"amd64 arm64\")"
 	@echo "make test       unit tests and VM tests (boots pti=on and pti=off)"
 	@echo "make lint       checkpatch --strict on the module, shellcheck, pyflakes (scripts/lint)"
 	@echo "make deps       install the Debian packages ptilab needs (scripts/deps)"
@@ -111,6 +112,12 @@ report: userspace
 	@scripts/report $(if $(OUT),--out $(OUT)) $(if $(BASELINE),--baseline $(BASELINE)) \
 		--ptilab $(BUILD)/userspace/ptilab $(RUNS)
 
+# The Debian packages (scripts/deb): this machine's architecture unless
+# DEB_ARCH lists others (arm64 is cross-built).
+DEB_ARCH ?=
+deb: deps
+	@scripts/deb $(foreach a,$(DEB_ARCH),--arch $(a))
+
 # The VM tests boot every series in TEST_KSERIES, so build a module for each.
 TEST_KSERIES ?= 6.1 6.12
 # 1: also the arm64 Debian guest (its image, the in-guest module build on
@@ -126,7 +133,7 @@ test: userspace userspace-arm64
 		-DPTILAB_TEST_DEBIAN_ARM64=$(if $(filter 1,$(TEST_DEBIAN_ARM64)),ON,OFF) >/dev/null
 	@ctest --test-dir $(BUILD)/userspace --output-on-failure || { \
 		echo "make test: why the failed tests failed (from $(BUILD)/userspace/Testing/Temporary/LastTest.log):"; \
-		grep -hE '^not ok [0-9]+ - |^Bail out! |^vm-test[a-z-]*: |^vm: .*(timed out|failed|panic|status [1-9])|^\[  FAILED  \]|^(FAIL|ERROR): ' \
+		grep -hE '^not ok [0-9]+ - |^Bail out! |^(vm-test[a-z-]*|deb-test): |^vm: .*(timed out|failed|panic|status [1-9])|^\[  FAILED  \]|^(FAIL|ERROR): ' \
 			$(BUILD)/userspace/Testing/Temporary/LastTest.log | grep -v 'falling back to TCG' | tail -n 40; \
 		exit 1; }
 

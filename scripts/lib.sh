@@ -6,6 +6,11 @@
 
 # shellcheck disable=SC2034  # for the scripts that source this file
 PTILAB_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Installed by the ptilab package, the scripts live in
+# /usr/share/ptilab/scripts with no source tree around them: the program is
+# the installed one, the module the one DKMS built (scripts/bench).
+PTILAB_INSTALLED=0
+[ -f "$PTILAB_TOP/Makefile" ] || PTILAB_INSTALLED=1
 PTILAB_CACHE=${PTILAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ptilab}
 
 die() {
@@ -20,8 +25,11 @@ warn() {
 # usage [STATUS]: the script's header comment, from its third line to the
 # first line that is not a comment, without the "# ", to stderr; exits
 # STATUS (default 2). The usage is the header, so the two cannot drift.
+# Run through the package's wrapper (PTILAB_AS=ptilab-bench), the usage
+# names the command as installed.
 usage() {
-	awk 'NR >= 3 { if (!/^#/) exit; sub(/^# ?/, ""); print }' "$0" >&2
+	awk -v self="scripts/${0##*/}" -v as="${PTILAB_AS:-}" \
+		'NR >= 3 { if (!/^#/) exit; sub(/^# ?/, ""); if (as != "") gsub(self, as); print }' "$0" >&2
 	exit "${1:-2}"
 }
 

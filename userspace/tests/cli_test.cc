@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include <cmath>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "results/results.h"
@@ -86,6 +87,20 @@ TEST(Cli, HelpGoesToStdout) {
   EXPECT_EQ(o.status, 0);
   EXPECT_NE(o.out.find("usage: ptilab bench"), std::string::npos);
   EXPECT_EQ(run_ptilab({"bench", "--help"}).status, 0);
+}
+
+// --version prints debian/changelog's newest version, the one the Debian
+// packages carry (dpkg-parsechangelog reads the same line).
+TEST(Cli, VersionIsTheChangelogs) {
+  std::ifstream changelog(std::string(PTILAB_SCRIPTS_DIR) + "/../debian/changelog");
+  std::string first;
+  ASSERT_TRUE(std::getline(changelog, first)) << "no debian/changelog";
+  const auto open = first.find('('), close = first.find(')');
+  ASSERT_TRUE(first.starts_with("ptilab (") && close != std::string::npos) << first;
+  const auto o = run_ptilab({"--version"});
+  EXPECT_EQ(o.status, 0) << o.err;
+  EXPECT_EQ(o.out, "ptilab " + first.substr(open + 1, close - open - 1) + "\n");
+  EXPECT_TRUE(o.err.empty()) << o.err;
 }
 
 // Every command's --help is its own: its synopsis first, then an option

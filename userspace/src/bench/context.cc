@@ -59,6 +59,12 @@ Context context_from_process() {
     context.fork_helper_error = "/proc/self/exe: " + ec.message();
   else
     context.fork_helper = exe.parent_path() / "ptilab-fork-helper";
+  // Installed (the Debian package), the program is in sbin and the helper
+  // in libexec; a build tree has them side by side.
+  if (!context.fork_helper.empty() && !std::filesystem::exists(context.fork_helper)) {
+    const std::filesystem::path installed = PTILAB_LIBEXECDIR "/ptilab-fork-helper";
+    if (std::filesystem::exists(installed)) context.fork_helper = installed;
+  }
   context.env = read_environment();
   return context;
 }

@@ -96,6 +96,9 @@ class CommandLine {
   CommandLine() {
     app_.formatter(std::make_shared<Formatter>(table_));
     app_.set_help_flag("-h,--help", "this help; COMMAND --help: that command's");
+    // PTILAB_VERSION: debian/changelog's newest entry (userspace/CMakeLists.txt),
+    // the one place the version lives, so the package and the program agree.
+    app_.set_version_flag("--version", "ptilab " PTILAB_VERSION, "the version, as the Debian package has it");
     app_.require_subcommand(0, 1);
     cli::add_commands(app_, table_);
     help_ = app_.add_subcommand("help", "this overview, or ptilab help COMMAND: that command's options");
@@ -129,6 +132,9 @@ class CommandLine {
       app_.parse(reversed);
     } catch (const CLI::CallForHelp&) {
       out << chosen(app_)->help();
+      return nullptr;
+    } catch (const CLI::CallForVersion& e) {
+      out << e.what() << '\n';
       return nullptr;
     } catch (const CLI::ParseError& e) {
       // CLI11 says "quick was given a disallowed flag override".
