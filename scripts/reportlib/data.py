@@ -279,12 +279,14 @@ def tlb_pages(benchmark):
 class Dataset:
     """Every row of every run, indexed for the sections."""
 
-    def __init__(self, runs, baseline=None, workloads=()):
+    def __init__(self, runs, baseline=None, workloads=(), maps=()):
         self.runs = runs
         self.baseline = baseline  # a Run or None; also in runs
         # The macro tier's benchmark families (ptilab schema --json): shown
         # in their own section, not among the microbenchmarks.
         self.workloads = frozenset(workloads)
+        # The overhead map's (its own section too).
+        self.maps = frozenset(maps)
         raw = [r for run in runs for r in run.rows]
         seen = {}
         for r in raw:
@@ -361,13 +363,19 @@ class Dataset:
         """Whether the benchmark is one of the macro tier's workloads."""
         return benchmark.split("/", 1)[0] in self.workloads
 
+    def is_map(self, benchmark):
+        """Whether the benchmark is a cell of the overhead map."""
+        return benchmark.split("/", 1)[0] in self.maps
+
     def benchmarks(self, pred=lambda b: True, metric="ns_per_op"):
         """Microbenchmarks with the metric, in the order the runs wrote
-        them (the macro tier's workloads are not among them)."""
+        them (the macro tier's workloads and the map's cells are not among
+        them)."""
         out, seen = [], set()
         for r in self.rows:
             if r.metric == metric and r.benchmark.startswith("BM_") and r.benchmark not in seen \
-                    and not self.is_workload(r.benchmark) and pred(r.benchmark):
+                    and not self.is_workload(r.benchmark) and not self.is_map(r.benchmark) \
+                    and pred(r.benchmark):
                 seen.add(r.benchmark)
                 out.append(r.benchmark)
         return out

@@ -17,7 +17,7 @@ from collections import Counter
 import jinja2
 from markupsafe import Markup
 
-from . import macro, plots, seed
+from . import macro, overhead_map, plots, seed
 from .data import accel_label, extra_cr3, tlb_pages
 
 SECTIONS = [
@@ -25,6 +25,7 @@ SECTIONS = [
     ("state", "Isolation state"),
     ("benchmarks", "Benchmarks"),
     ("macro", "Macro tier: builds and servers"),
+    ("map", "Overhead map: rate and working set"),
     ("tlb", "TLB working set"),
     ("extra-cr3", "Extra CR3 writes"),
     ("probes", "Cost probes"),
@@ -99,6 +100,23 @@ def fmt_rate(v):
     if v >= 1e3:
         return f"{v / 1e3:.1f}k"
     return f"{v:.0f}"
+
+
+def fmt_bytes(v):
+    """'4 KiB', '64 MiB': as ptilab's format_bytes."""
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if v < 1024 or unit == "GiB":
+            return f"{v:.0f} {unit}" if abs(v - round(v)) < 0.05 else f"{v:.1f} {unit}"
+        v /= 1024
+    return f"{v:.0f} TiB"
+
+
+def fmt_loss(t):
+    """'+12.3% [+8.1, +16.9]' from (pct, low, high); '–' without a pct."""
+    pct, low, high = t
+    if pct is None:
+        return "–"
+    return f"{pct:+.1f}%" + (f" [{low:+.1f}, {high:+.1f}]" if low is not None and high is not None else "")
 
 
 def macro_change(c, with_interval):
@@ -182,6 +200,7 @@ class Page:
         for a, b in self.pairs:
             comparer.deltas(a, b)
         self.macro_pairs, self.macro_failure = macro.macro_tier(ds, comparer.binary)
+        self.map_pairs, self.map_failure = overhead_map.overhead_map(ds, comparer.binary)
 
     # -- helpers ----------------------------------------------------------
     def deltas(self, a, b):
@@ -598,6 +617,45 @@ class Page:
                           "score": score, "seed003": seed003})
         return {"failure": self.macro_failure, "pairs": pairs}
 
+    def overhead_map(self):
+        pairs = []
+        for pi, p in enumerate(self.map_pairs):
+            panels, grids = [], []
+            for huge in (False, True):
+                cells = [c for c in p.cells if c.huge == huge]
+                if not cells:
+                    continue
+                pages = "huge pages (MADV_HUGEPAGE)" if huge else "4 KiB pages"
+                sets = sorted({c.ws for c in cells})
+                rates = sorted({c.rate for c in cells})
+                lines = [(fmt_bytes(ws), [(c.rate_on, c.loss_pct, c.ci_low_pct, c.ci_high_pct)
+                                          for c in cells if c.ws == ws]) for ws in sets]
+                panels.append((pages, lines))
+                at = {(c.ws, c.rate): c for c in cells}
+                rows = []
+                for ws in sets:
+                    row = []
+                    for r in rates:
+                        c = at.get((ws, r))
+                        row.append("–" if c is None or c.loss_pct is None else
+                                   f"{c.loss_pct:+.1f}%" + (f" [{c.ci_low_pct:+.1f}, {c.ci_high_pct:+.1f}]"
+                                                            if c.ci_low_pct is not None else "") +
+                                   f" at {fmt_rate(c.rate_on)}/s")
+                    rows.append({"ws": fmt_bytes(ws), "cells": row})
+                grids.append({"pages": pages, "rates": [f"rate:{fmt_rate(r)}" for r in rates], "rows": rows})
+            chart = plots.overhead_map(f"map-{pi}", f"overhead map, {p.arch} {p.kernel}", panels,
+                                       f"system calls per second per CPU, {p.on}")
+            pairs.append({"arch": p.arch, "kernel": p.kernel, "tag": tag(p.accel), "off": p.off, "on": p.on,
+                          "boots_off": boots(p.boots[0]), "boots_on": boots(p.boots[1]),
+                          "one_boot": not all(c.across_boots for c in p.cells), "chart": plot(chart),
+                          "grids": grids, "skipped": p.skipped,
+                          "checks": [{"benchmark": k.benchmark, "rate": fmt_rate(k.rate),
+                                      "ws": fmt_bytes(k.ws) if k.ws is not None else "–",
+                                      "predicted": fmt_loss(k.predicted), "measured": fmt_loss(k.measured),
+                                      "error": f"{k.error_pts:+.1f} pts" if k.error_pts is not None else "–",
+                                      "note": k.note} for k in p.checks]})
+        return {"failure": self.map_failure, "pairs": pairs}
+
     def seed003_rows(self, build):
         """Seed 003's make -j4 table beside our build: [what, Xen's three, ours off, ours on]."""
         rows = []
@@ -679,6 +737,7 @@ class Page:
     def render(self):
         models = {
             "overview": self.overview, "state": self.state, "benchmarks": self.benchmarks, "macro": self.macro,
+            "map": self.overhead_map,
             "tlb": self.tlb, "extra-cr3": self.extra_cr3, "probes": self.probes, "trace": self.trace,
             "counters": self.counters, "arm64": self.arm64, "seed": self.seed_section,
             "baseline": self.baseline,

@@ -140,6 +140,37 @@ def tlb_curve(name, title, series, colors):
     return svg(fig, name, title)
 
 
+def overhead_map(name, title, panels, xlabel):
+    """Gregg's chart: loss % against system calls per second (log x), a
+    line per working set, the interval as a band. panels: [(panel title,
+    [(line label, [(rate, loss, ci_low, ci_high)])])], one panel each (4 KiB
+    pages, huge pages)."""
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels) + 0.6, 3.8), squeeze=False)
+    for ax, (ptitle, lines) in zip(axes[0], panels):
+        for i, (lab, pts) in enumerate(lines):
+            pts = sorted(p for p in pts if p[1] is not None)
+            if not pts:
+                continue
+            color = PALETTE[i % len(PALETTE)]
+            x = np.array([p[0] for p in pts], dtype=float)
+            ax.plot(x, [p[1] for p in pts], "o-", color=color, ms=3, label=lab)
+            band = [p for p in pts if p[2] is not None and p[3] is not None]
+            if band:
+                ax.fill_between([p[0] for p in band], [p[2] for p in band], [p[3] for p in band], color=color,
+                                alpha=0.15, lw=0)
+        ax.axhline(0, color="#444", lw=0.8)
+        ax.set_xscale("log")
+        # Losses run from noise around 0 to thousands of percent (TCG):
+        # linear within ±10%, logarithmic beyond, so every line shows.
+        ax.set_yscale("symlog", linthresh=10)
+        ax.set_title(ptitle)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("loss (%)")
+        ax.legend(title="working set")
+    fig.tight_layout()
+    return svg(fig, name, title)
+
+
 def extra_cr3(name, title, series, colors, register="CR3"):
     """ns/op against extra page-table (register) writes per system call,
     with the least-squares line. series: [(label, config, [(n, mean, sd)], (slope, intercept))]."""

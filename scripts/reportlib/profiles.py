@@ -60,6 +60,7 @@ class Binary:
     columns: tuple  # the results CSV header
     units: tuple
     workloads: tuple  # the macro tier's benchmark families ("BM_Macro_BuildLua")
+    maps: tuple  # the overhead map's benchmark families ("BM_Map")
     profiles: tuple
 
     def profile(self, arch):
@@ -109,7 +110,7 @@ def load(path):
     schema, profiles = _ask(path, "schema"), _ask(path, "profiles")
     try:
         return Binary(path=path, columns=tuple(schema["columns"]), units=tuple(schema["units"]),
-                      workloads=tuple(schema["workload_benchmarks"]),
+                      workloads=tuple(schema["workload_benchmarks"]), maps=tuple(schema["map_benchmarks"]),
                       profiles=tuple(_profile(j) for j in profiles["profiles"]))
     except (KeyError, TypeError) as e:
         raise ReportError(f"{path}: its schema or profiles JSON lacks {e}: {HOW_TO_FIX}") from None

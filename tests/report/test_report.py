@@ -50,6 +50,7 @@ VM = os.path.join(FIXTURES, "vm-tcg-6.1")
 HOST = os.path.join(FIXTURES, "host-6.18")
 BOOTS = os.path.join(FIXTURES, "vm-boots")
 MACRO = os.path.join(FIXTURES, "vm-macro")
+MAP = os.path.join(FIXTURES, "vm-map")
 PTILAB = os.environ.get("PTILAB_BINARY", os.path.join(TOP, "build", "userspace", "ptilab"))
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(TOP, "scripts"))
@@ -287,13 +288,15 @@ class HtmlTest(unittest.TestCase):
     def setUpClass(cls):
         cls.vm, cls.host, cls.boots = fixture_rows(VM), fixture_rows(HOST), fixture_rows(BOOTS)
         pages = reports_html(multi=["--baseline", VM, HOST], vm=[VM], host=[HOST], no_state=[without_state(HOST)],
-                             boots=[BOOTS], macro=[MACRO], markup=[with_markup(HOST, "markup-run")])
+                             boots=[BOOTS], macro=[MACRO], markup=[with_markup(HOST, "markup-run")],
+                             overhead_map=[MAP])
         (cls.p, cls.html), (cls.p1, cls.html1), (cls.p2, cls.html2) = pages["multi"], pages["vm"], pages["host"]
         cls.no_state = pages["no_state"][1]
         cls.p3, cls.html3 = pages["boots"]
         cls.p4, cls.html4 = pages["macro"]
         cls.macro = fixture_rows(MACRO)
         cls.p5, cls.html5 = pages["markup"]
+        cls.p6, cls.html6 = pages["overhead_map"]
 
     # -- the fixtures -------------------------------------------------------
     def test_fixtures_are_made_by_the_producer(self):
@@ -565,6 +568,28 @@ class HtmlTest(unittest.TestCase):
         self.assertNotIn("BM_Macro_BuildLua", bench)
         self.assertNotIn("BM_Macro_Redis", bench)
         self.assertIn("not in these runs", section(self.html1, "macro"))
+
+    def test_overhead_map(self):
+        """The overhead map of a vm-bench run: per pair the chart, every
+        cell's loss and rate as ptilab table --map-csv computes them, the
+        benchmarks checked against it as --predict-csv has them; the cells
+        are not among the microbenchmarks."""
+        self.assertEqual(self.p6.returncode, 0, self.p6.stderr)
+        s = section(self.html6, "map")
+        rows = os.path.join(MAP, "results.csv")
+        cells = list(csv.DictReader(io.StringIO(ptilab("table", "--map-csv", rows))))
+        measured = [r for r in cells if r["loss_pct"]]
+        self.assertGreaterEqual(len(measured), 20, len(cells))
+        self.assertIn('data-plot="map-0"', s)
+        for r in measured:
+            self.assertIn(f"{float(r['loss_pct']):+.1f}%", s)
+        checks = list(csv.DictReader(io.StringIO(ptilab("table", "--predict-csv", rows))))
+        self.assertTrue(checks)
+        for r in checks:
+            self.assertIn(f"<code>{e(r['benchmark'])}</code>", s)
+            self.assertIn(f"{float(r['predicted_pct']):+.1f}%", s)
+        self.assertNotIn("BM_Map/", section(self.html6, "benchmarks"))
+        self.assertIn("not in these runs", section(self.html1, "map"))
 
     def test_grouping_and_baseline(self):
         s = section(self.html, "benchmarks")

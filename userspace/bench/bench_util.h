@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -15,6 +16,7 @@
 #include "bench/skip.h"
 #include "bench/trace.h"
 #include "kernel/perf_counters.h"
+#include "results/bench_properties.h"
 #include "util/process.h"
 
 namespace ptilab::bench {
@@ -27,6 +29,7 @@ void register_process_benchmarks(const Context& context);
 void register_memory_benchmarks(const Context& context);
 void register_macro_benchmarks(const Context& context);
 void register_workload_benchmarks(const Context& context);
+void register_map_benchmarks(const Context& context);
 
 // Registers fn as the benchmark `name`, called with the context: Google
 // Benchmark's RegisterBenchmark with a lambda that captures it (by
@@ -66,23 +69,40 @@ inline void skip(benchmark::State& state, const std::string& why) {
 // opened (a read of an inherited counter sums them), plus a constant per
 // run (the reads themselves, Google Benchmark starting and stopping its
 // timer) spread over the iterations. With --trace it also sets the
-// tracer's system-wide counts per iteration (bench/trace.h). Without
-// either (none in the context) it does nothing.
+// tracer's system-wide counts per iteration (bench/trace.h), the busy CPU
+// time, and the pages this process referenced (its working set, for the
+// overhead map's prediction) unless the work is in other processes
+// (WorkIn::kOtherProcesses: fork, exec, shells, builds, servers), whose
+// pages this process's smaps cannot see. Without either (none in the
+// context) it does nothing.
+enum class WorkIn { kThisProcess, kOtherProcesses };
+
 class CounterScope {
  public:
-  CounterScope(benchmark::State& state, const Context& context)
+  CounterScope(benchmark::State& state, const Context& context, WorkIn work = WorkIn::kThisProcess)
       : state_(state), set_(context.counters), tracer_(context.tracer) {
     if (set_) error_ = set_->read(start_);
-    if (tracer_) trace_start_ = tracer_->read();
+    if (tracer_) {
+      busy_start_ = tracer_->busy_seconds();
+      working_set_ = work == WorkIn::kThisProcess && tracer_->start_working_set();
+      trace_start_ = tracer_->read();
+    }
   }
   CounterScope(const CounterScope&) = delete;
   CounterScope& operator=(const CounterScope&) = delete;
   ~CounterScope() { stop(); }
 
   void stop() {
-    if (ptilab::BenchTracer* const tracer = std::exchange(tracer_, nullptr))
+    if (ptilab::BenchTracer* const tracer = std::exchange(tracer_, nullptr)) {
       for (const auto& [name, delta] : tracer->deltas(trace_start_, tracer->read()))
         state_.counters[name] = benchmark::Counter(delta, benchmark::Counter::kAvgIterations);
+      if (const auto busy = tracer->busy_seconds(); busy && busy_start_)
+        state_.counters[std::string(ptilab::kTraceBusyMetric)] =
+            benchmark::Counter((*busy - *busy_start_) * 1e9, benchmark::Counter::kAvgIterations);
+      if (const auto pages = working_set_ ? tracer->working_set_pages() : std::nullopt)
+        state_.counters[std::string(ptilab::kTraceWorkingSetPages)] =
+            benchmark::Counter(*pages, benchmark::Counter::kDefaults);
+    }
     ptilab::PerfCounterSet* const set = set_;
     if (!set) return;
     set_ = nullptr;
@@ -102,6 +122,8 @@ class CounterScope {
   ptilab::BenchTracer* tracer_;
   ptilab::CounterReading start_;
   ptilab::CounterArray trace_start_{};
+  std::optional<double> busy_start_;
+  bool working_set_ = false;
   std::string error_;
 };
 

@@ -11,6 +11,7 @@ void register_benchmarks(const Context& context) {
   register_memory_benchmarks(context);
   register_macro_benchmarks(context);
   register_workload_benchmarks(context);
+  register_map_benchmarks(context);
 }
 
 }  // namespace ptilab::bench

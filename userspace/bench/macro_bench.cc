@@ -130,7 +130,7 @@ void BM_Macro_ShellScript(benchmark::State& state, const Context& context) {
   const std::vector<std::string> env = child_env(context);
   std::vector<pid_t> pids;
   pids.reserve(static_cast<std::size_t>(copies));
-  ptilab::bench::CounterScope counters(state, context);
+  ptilab::bench::CounterScope counters(state, context, ptilab::bench::WorkIn::kOtherProcesses);
   for (auto _ : state) {
     pids.clear();
     std::string err;
@@ -204,7 +204,7 @@ void BM_Macro_MakeJ4(benchmark::State& state, const Context& context) {
   }
   const std::vector<std::string> argv = {"make", "-s", "-j4", "-B", "-C", dir.path().string()};
   const std::vector<std::string> env = child_env(context);
-  ptilab::bench::CounterScope counters(state, context);
+  ptilab::bench::CounterScope counters(state, context, ptilab::bench::WorkIn::kOtherProcesses);
   for (auto _ : state) {
     pid_t pid = -1;
     std::string err = spawn_tool(*make, argv, env, pid);

@@ -105,7 +105,7 @@ void BM_Process_ForkExitWait(benchmark::State& state, const Context& context) {
   ptilab::bench::PinToBenchCpu pin(state, context);
   if (!pin.ok()) return;
   if (!record_own_size(state)) return;
-  ptilab::bench::CounterScope counters(state, context);
+  ptilab::bench::CounterScope counters(state, context, ptilab::bench::WorkIn::kOtherProcesses);
   for (auto _ : state) {
     const pid_t pid = fork();
     if (pid < 0) {
@@ -141,7 +141,7 @@ void BM_Process_ForkExec(benchmark::State& state, const Context& context) {
   char* const argv[] = {const_cast<char*>(helper), nullptr};
   char* const envp[] = {nullptr};
   if (!record_own_size(state)) return;
-  ptilab::bench::CounterScope counters(state, context);
+  ptilab::bench::CounterScope counters(state, context, ptilab::bench::WorkIn::kOtherProcesses);
   for (auto _ : state) {
     const pid_t pid = fork();
     if (pid < 0) {
@@ -168,7 +168,7 @@ void BM_Process_PosixSpawn(benchmark::State& state, const Context& context) {
   char* const argv[] = {const_cast<char*>(helper), nullptr};
   char* const envp[] = {nullptr};
   if (!record_own_size(state)) return;
-  ptilab::bench::CounterScope counters(state, context);
+  ptilab::bench::CounterScope counters(state, context, ptilab::bench::WorkIn::kOtherProcesses);
   for (auto _ : state) {
     pid_t pid = -1;
     // glibc reports a failed execve here, and reaps the child itself then.
@@ -316,7 +316,7 @@ class ForkHelper {
 void run_small_parent(benchmark::State& state, const Context& context, const char* program) {
   ForkHelper parent(state, context, program);
   if (!parent.ok()) return;
-  ptilab::bench::CounterScope counters(state, context);
+  ptilab::bench::CounterScope counters(state, context, ptilab::bench::WorkIn::kOtherProcesses);
   for (auto _ : state) {
     const auto seconds = parent.fork_once(state);
     if (!seconds) break;

@@ -168,7 +168,7 @@ void BM_Macro_BuildLua(benchmark::State& state, const Context& context) {
   const fs::path log = dir.path() / "make.log";
   const std::string src = (tree / "src").string();
   WorkloadTimes times(std::nullopt);
-  ptilab::bench::CounterScope counters(state, context);
+  ptilab::bench::CounterScope counters(state, context, ptilab::bench::WorkIn::kOtherProcesses);
   for (auto _ : state) {
     // Outside the timing: a rebuild from nothing every iteration.
     pid_t pid = -1;
@@ -212,7 +212,7 @@ void BM_Macro_PgbenchSelect(benchmark::State& state, const Context& context) {
       std::to_string(per_client), "-h", tcp ? std::string("127.0.0.1") : pg.socket, "-p", pg.port, "-U", pg.user,
       pg.db};
   WorkloadTimes times(server_pid(pg.pid));
-  ptilab::bench::CounterScope counters(state, context);
+  ptilab::bench::CounterScope counters(state, context, ptilab::bench::WorkIn::kOtherProcesses);
   for (auto _ : state) {
     double seconds = 0;
     if (const std::string err = run_client(context, *pgbench, argv, log, times, seconds); !err.empty()) {
@@ -256,7 +256,7 @@ void redis_benchmark(benchmark::State& state, const Context& context, const char
   const std::vector<std::string> argv = {"redis-benchmark", "-h", "127.0.0.1", "-p", redis.port, "-t", test, "-n",
                                          std::to_string(requests), "-P", std::to_string(pipeline), "-c", "8", "-q"};
   WorkloadTimes times(server_pid(redis.pid));
-  ptilab::bench::CounterScope counters(state, context);
+  ptilab::bench::CounterScope counters(state, context, ptilab::bench::WorkIn::kOtherProcesses);
   for (auto _ : state) {
     double seconds = 0;
     std::string err = run_client(context, *tool, argv, log, times, seconds);

@@ -115,6 +115,37 @@ bool in_path(const std::string& tool) {
   }
 }
 
+// The quick map grid's cells run here (4 KiB pages), each with its
+// calibrated reads per call, and --map-reads gives a second run the first
+// one's reads instead of calibrating.
+TEST(BenchSuite, MapCellsRunAndTakeAnEarlierRunsReads) {
+  TempDir dir;
+  const std::string cell = "BM_Map/rate:100000/ws:4096/thp:0";
+  const auto reads_of = [&](const std::filesystem::path& csv) -> std::map<std::string, std::string> {
+    std::map<std::string, std::string> out;
+    for (const auto& r : read_results(csv))
+      if (r.metric == "reads_per_op") out[r.benchmark] = r.value;
+    return out;
+  };
+  const auto first = run_ptilab({"bench", "--map", "quick", "--filter", "^BM_Map/", "--repetitions", "1",
+                                 "--min-time", "0.01", "--out", (dir / "a").string()});
+  ASSERT_EQ(first.status, 0) << first.err;
+  const auto a = reads_of(dir / "a" / "results.csv");
+  EXPECT_EQ(a.size(), 6u);
+  ASSERT_TRUE(a.contains(cell));
+  const auto second = run_ptilab({"bench", "--map", "quick", "--map-reads", (dir / "a" / "results.csv").string(),
+                                  "--filter", "^" + cell + "$", "--repetitions", "1", "--min-time", "0.01", "--out",
+                                  (dir / "b").string()});
+  ASSERT_EQ(second.status, 0) << second.err;
+  EXPECT_NE(second.err.find("reads per call of 6 cells from"), std::string::npos) << second.err;
+  EXPECT_EQ(reads_of(dir / "b" / "results.csv").at(cell), a.at(cell));
+  // A file without map rows is a data error, before anything runs.
+  const auto none = run_ptilab({"bench", "--map", "quick", "--map-reads", (dir / "b" / "benchmarks.json").string(),
+                                "--filter", "^" + cell + "$", "--out", (dir / "c").string()});
+  EXPECT_EQ(none.status, 1) << none.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "c"));
+}
+
 // One macro benchmark, one repetition: its row when it can run here, else
 // a skip that names what is missing (and no row).
 void expect_macro_row(const std::string& name, const std::vector<std::string>& tools) {

@@ -57,6 +57,8 @@ TEST(Cli, BadOptionsAreUsageErrors) {
       {"bench", "--cpu", "one", "--out", out},
       {"bench", "--cpu", "0", "--no-pin", "--out", out},
       {"bench", "--no-pin=yes", "--out", out},
+      {"bench", "--map-reads", "x.csv", "--out", out},
+      {"bench", "--map", "huge", "--out", out},
       {"merge", "a.csv"},
       {"merge", "-o", (dir / "m.csv").string()},
       {"merge", "-o"},

@@ -15,7 +15,10 @@ std::size_t lines(const std::string& s) { return static_cast<std::size_t>(std::c
 TEST(TraceCli, BadArgumentsExit2WithUsage) {
   for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
            {"trace", "-p", "abc"}, {"trace", "-i", "0"}, {"trace", "--bogus"}, {"trace", "extra"},
-           {"trace", "--cost-from", "x.csv"}, {"trace", "-d"}}) {
+           {"trace", "--cost-from", "x.csv"}, {"trace", "-d"}, {"trace", "--map", "x.csv"},
+           {"trace", "--estimate", "--map", "x.csv", "--cost-from", "y.csv"},
+           {"trace", "--estimate", "--map", "x.csv", "--ws", "12X"}, {"trace", "--estimate", "--ws", "4M"},
+           {"trace", "--estimate", "--map", "x.csv", "--thp"}}) {
     const auto o = run_ptilab(args);
     EXPECT_EQ(o.status, 2) << args[1];
     EXPECT_NE(o.err.find("usage:"), std::string::npos) << o.err;
@@ -74,6 +77,19 @@ TEST(TraceCli, CostFromAFileWithoutAPairSaysWhatIsMissing) {
   EXPECT_EQ(o.status, 1);
   EXPECT_EQ(lines(o.err), 1u) << o.err;
   EXPECT_NE(o.err.find("none off"), std::string::npos) << o.err;
+}
+
+TEST(TraceCli, MapFromAFileWithoutAMapSaysWhatIsMissing) {
+  TempDir dir;
+  const auto csv = dir / "r.csv";
+  testing::write_file(csv, "run_id,timestamp,host,arch,kernel,cmdline,accel,pti,pcid,e0pd,kpti,benchmark,metric,value,"
+                           "unit,repetitions,stddev\n"
+                           "r,t,h,x86_64,k,c,tcg,on,off,n/a,n/a,BM_Syscall_Null,ns_per_op,500,ns,3,1\n");
+  const auto o = run_ptilab({"trace", "-d", "1", "--estimate", "--map", csv.string()});
+  EXPECT_EQ(o.status, 1);
+  EXPECT_EQ(lines(o.err), 1u) << o.err;
+  EXPECT_NE(o.err.find("has no overhead map for"), std::string::npos) << o.err;
+  EXPECT_NE(o.err.find("ptilab bench --map"), std::string::npos) << o.err;
 }
 
 TEST(TraceCli, NoSuchProcess) {

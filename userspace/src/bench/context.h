@@ -8,9 +8,14 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace ptilab {
 class BenchTracer;
@@ -55,6 +60,18 @@ struct Environment {
 
 Environment read_environment();
 
+// The overhead map's cells (map_bench.cc): BM_Map/rate:R/ws:W/thp:H for
+// every rate, working set and page size here.
+struct MapGrid {
+  std::string_view name;       // "full", "quick"
+  std::vector<long> rates;     // system calls per second the reads leave room for
+  std::vector<long> working_sets;  // bytes
+  std::vector<bool> huge;      // 4 KiB pages, transparent huge pages
+};
+
+// "full" or "quick"; nullptr for any other name.
+const MapGrid* map_grid(std::string_view name);
+
 struct Context {
   // The CPU the single-process benchmarks pin themselves to (--cpu, else
   // the last allowed one; kernel/pinning.h); nullopt with --no-pin.
@@ -64,6 +81,11 @@ struct Context {
   PerfCounterSet* counters = nullptr;
   // --trace: the tracer, read likewise; null without.
   BenchTracer* tracer = nullptr;
+  // --map: the overhead map's grid; null: the map is not registered.
+  const MapGrid* map = nullptr;
+  // --map-reads: reads per call by cell name, from an earlier run; a cell
+  // not in it calibrates its own.
+  std::map<std::string, std::uint64_t, std::less<>> map_reads;
   // ptilab-fork-helper, beside the running ptilab (the *_SmallParent
   // benchmarks); empty if /proc/self/exe did not say, and then
   // fork_helper_error says why.

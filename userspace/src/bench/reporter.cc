@@ -17,18 +17,19 @@ namespace ptilab {
 
 namespace {
 
-// The unit of a property counter; nullopt for any other counter.
-std::optional<std::string_view> property_unit(std::string_view name) {
+// The property counter reported under the user counter name; nullptr
+// for any other counter.
+const PropertyCounter* property_counter(std::string_view name) {
   for (const auto& p : kPropertyCounters)
-    if (p.name == name) return p.unit;
-  return std::nullopt;
+    if (p.source() == name) return &p;
+  return nullptr;
 }
 
-// The unit of a workload counter; nullopt for any other counter.
-std::optional<std::string_view> workload_unit(std::string_view name) {
+// Likewise for a workload counter.
+const PropertyCounter* workload_counter(std::string_view name) {
   for (const auto& p : kWorkloadCounters)
-    if (p.name == name) return p.unit;
-  return std::nullopt;
+    if (p.source() == name) return &p;
+  return nullptr;
 }
 
 }  // namespace
@@ -36,8 +37,8 @@ std::optional<std::string_view> workload_unit(std::string_view name) {
 ResultCollector::ResultCollector(std::vector<std::string> counter_names) : counter_names_(std::move(counter_names)) {
   for (const auto& list : {std::span<const PropertyCounter>(kPropertyCounters), std::span<const PropertyCounter>(kWorkloadCounters)})
     for (const auto& p : list)
-      if (std::find(counter_names_.begin(), counter_names_.end(), p.name) == counter_names_.end())
-        counter_names_.emplace_back(p.name);
+      if (std::find(counter_names_.begin(), counter_names_.end(), p.source()) == counter_names_.end())
+        counter_names_.emplace_back(p.source());
 }
 
 std::string csv_benchmark_name(const BenchmarkRun& run) {
@@ -137,9 +138,12 @@ std::vector<CounterResult> ResultCollector::counter_results() const {
       CounterResult c;
       c.benchmark = e.name;
       c.event = name;
-      const auto unit = property_unit(name);
-      if (unit) c.unit = *unit;
-      if (const auto measured = workload_unit(name)) c.unit = *measured;
+      const PropertyCounter* const property = property_counter(name);
+      const PropertyCounter* const measured = workload_counter(name);
+      if (const PropertyCounter* known = property ? property : measured) {
+        c.event = known->name;
+        c.unit = known->unit;
+      }
       if (e.mean) {  // aggregates exist: use them, as results() does
         if (!v.mean) continue;
         c.mean = *v.mean;
@@ -153,8 +157,12 @@ std::vector<CounterResult> ResultCollector::counter_results() const {
       } else {
         continue;
       }
+      if (measured && measured->scale != 1) {
+        c.mean *= measured->scale;
+        if (c.stddev) *c.stddev *= measured->scale;
+      }
       // A size, not a measurement: no stddev (compare leaves it out).
-      if (unit) c.stddev.reset();
+      if (property) c.stddev.reset();
       out.push_back(std::move(c));
     }
   }

@@ -1,6 +1,11 @@
 #include "bench/trace.h"
 
+#include <unistd.h>
+
 #include <iostream>
+
+#include "kernel/workload.h"
+#include "util/error.h"
 
 namespace ptilab {
 
@@ -40,7 +45,33 @@ BenchTracer::BenchTracer(const TraceBpfOptions& options, bool isolation_on)
 std::vector<std::string> BenchTracer::names() const {
   std::vector<std::string> names;
   for (const auto& [name, value] : deltas(CounterArray{}, CounterArray{})) names.push_back(name);
+  names.emplace_back(kTraceBusyMetric);
   return names;
+}
+
+std::optional<double> BenchTracer::busy_seconds() const {
+  try {
+    return busy_cpu_seconds(std::nullopt);
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+}
+
+bool BenchTracer::start_working_set() const {
+  try {
+    clear_referenced(::getpid());
+    return true;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
+std::optional<double> BenchTracer::working_set_pages() const {
+  try {
+    return read_memory_rollup(::getpid()).referenced / static_cast<double>(::sysconf(_SC_PAGESIZE));
+  } catch (const Error&) {
+    return std::nullopt;
+  }
 }
 
 CounterArray BenchTracer::read() const {

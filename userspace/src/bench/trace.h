@@ -8,17 +8,20 @@
 // ones to quote (vm-bench keeps only the counts of its traced pass).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "kernel/trace_bpf.h"
 #include "model/trace.h"
+#include "results/bench_properties.h"
 
 namespace ptilab {
 
 // "trace:<stem>_per_op", the results metric of one tracer counter.
 std::string trace_metric(std::string_view stem);
+
 
 // The per-iteration counts between two readings: every counter the kernel
 // could trace, then the derived kernel entries and CR3 writes (see
@@ -42,6 +45,13 @@ class BenchTracer {
   std::vector<std::string> unsupported() const { return trace_unsupported(bpf_.available(), isolation_on_); }
   // The counters now, summed over CPUs.
   CounterArray read() const;
+  // Every CPU's busy seconds so far (/proc/stat); nullopt if unreadable.
+  std::optional<double> busy_seconds() const;
+  // Clears this process's referenced bits; false if the kernel refused.
+  bool start_working_set() const;
+  // The pages this process referenced since start_working_set(); nullopt
+  // if unreadable.
+  std::optional<double> working_set_pages() const;
   std::vector<std::pair<std::string, double>> deltas(const CounterArray& from, const CounterArray& to) const {
     return trace_deltas(from, to, bpf_.available(), isolation_on_);
   }

@@ -29,6 +29,27 @@ CLI::Option* value(CLI::App* app, const std::string& names, const std::string& t
 
 }  // namespace
 
+std::optional<double> parse_size(const std::string& t) {
+  struct Unit {
+    const char* name;
+    double bytes;
+  };
+  static constexpr Unit kUnits[] = {{"", 1},           {"B", 1},           {"K", 1024.0},
+                                    {"KiB", 1024.0},   {"M", 1048576.0},   {"MiB", 1048576.0},
+                                    {"G", 1073741824.0}, {"GiB", 1073741824.0}};
+  std::size_t digits = 0;
+  while (digits < t.size() && t[digits] >= '0' && t[digits] <= '9') ++digits;
+  if (digits == 0 || digits > 15) return std::nullopt;
+  const std::string unit = t.substr(digits);
+  for (const Unit& u : kUnits) {
+    if (unit != u.name) continue;
+    const double v = std::stod(t.substr(0, digits)) * u.bytes;
+    if (!(v > 0)) return std::nullopt;
+    return v;
+  }
+  return std::nullopt;
+}
+
 void bad_value(const std::string& option, const std::string& what, const std::string& text) {
   throw UsageError(option + " must be " + what + ", got '" + text + "'");
 }

@@ -38,6 +38,10 @@ CLI::Option* integer(CLI::App* app, const std::string& names, const std::string&
 CLI::Option* seconds(CLI::App* app, const std::string& names, std::function<void(double)> set,
                      const std::string& help);
 
+// "4096", "64K", "64M", "1G" (binary units; "64MiB" too): a positive
+// number of bytes, whole; nullopt otherwise.
+std::optional<double> parse_size(const std::string& text);
+
 // The usage error for option's value.
 [[noreturn]] void bad_value(const std::string& option, const std::string& what, const std::string& text);
 

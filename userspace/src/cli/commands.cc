@@ -7,6 +7,7 @@
 
 #include <utility>
 
+#include "bench/context.h"
 #include "cli/binding.h"
 #include "cmd/bench.h"
 #include "cmd/compare.h"
@@ -106,6 +107,18 @@ void add_bench(CLI::App& app, Commands& t) {
        "also count with the eBPF tracer (ptilab trace; root, kernel\nBTF) system calls, interrupts, page faults, "
        "context and mm\nswitches and TLB flushes per iteration, system-wide, plus\nthe derived kernel entries and "
        "CR3 writes: rows\ntrace:<count>_per_op. The tracer's own cost is in the times");
+  CLI::Option* map = text(
+      sub, "--map", "GRID",
+      [&o](const std::string& v) {
+        if (!bench::map_grid(v)) bad_value("--map", "full or quick", v);
+        o.map = v;
+      },
+      "also the overhead map: BM_Map/rate:R/ws:W/thp:H, a null\nsystem call between page reads over a W-byte working set\n"
+      "sized for R calls per second, 4 KiB or huge pages (full:\n7 rates x 5 working sets x 2; quick: 3 x 2 x 1)");
+  text(sub, "--map-reads", "RESULTS.csv", o.map_reads,
+       "the map's page reads per call (reads_per_op rows of this\narch) from an earlier run, instead of "
+       "calibrating: the same\nwork per call on both sides of an on/off pair")
+      ->needs(map);
   text(sub, "--replay", "DIR", o.replay,
        "make DIR/results.csv again from DIR's benchmarks.json and\nrun.txt; takes only --out");
   c.run = [&t] {
@@ -140,12 +153,20 @@ void add_merge(CLI::App& app, Commands& t) {
 void add_table(CLI::App& app, Commands& t) {
   auto& o = t.table;
   Command& c = t.list.emplace_back();
-  CLI::App* sub = command(app, c, "table", "ptilab table [--macro-csv] CSV...", "the on/off table and the macro tier",
+  CLI::App* sub = command(app, c, "table", "ptilab table [--macro-csv | --map-csv | --predict-csv] CSV...",
+                          "the on/off table, the macro tier and the overhead map",
                           "Print mean ns per operation per benchmark and configuration, with the pti on/off\n"
                           "ratio; then the macro tier (the build, pgbench, Redis): real, user and sys time\n"
                           "off and on (+x%), kernel entries per second, and the geometric mean of the on/off\n"
-                          "ratios with its interval.");
-  flag(sub, "--macro-csv", o.macro_csv, "only the macro tier, as CSV (what the report reads)");
+                          "ratios with its interval; then the overhead map (ptilab bench --map): the loss per\n"
+                          "working set and rate, with its interval, and the rates the cells ran at.");
+  CLI::Option* macro = flag(sub, "--macro-csv", o.macro_csv, "only the macro tier, as CSV (what the report reads)");
+  CLI::Option* map = flag(sub, "--map-csv", o.map_csv, "only the overhead map, as CSV (what the report reads)");
+  map->excludes(macro);
+  flag(sub, "--predict-csv", o.predict_csv,
+       "only the map's predictions for the traced benchmarks against\ntheir measured loss, as CSV (likewise)")
+      ->excludes(macro)
+      ->excludes(map);
   sub->add_option("CSV", o.inputs, "results CSVs")->type_name("")->required();
   c.run = [&o] { return run_table(o); };
 }
@@ -421,7 +442,8 @@ void add_trace(CLI::App& app, Commands& t) {
   Command& c = t.list.emplace_back();
   CLI::App* sub = command(app, c, "trace",
                           "ptilab trace [-p PID] [-i SEC] [-d SEC] [--csv FILE] [--top N] [--per-cpu]\n"
-                          "                    [-q] [--estimate [--cost-from RESULTS.csv]] [--btf FILE] [-v]",
+                          "                    [-q] [--estimate [--cost-from RESULTS.csv | --map RESULTS.csv\n"
+                          "                    [--ws SIZE [--thp]]]] [--btf FILE] [-v]",
                           "count kernel entries, mm switches and TLB flushes with eBPF",
                           "Count kernel entries, context switches (and those that change mm: a CR3/TTBR0\n"
                           "write) and TLB flushes by reason with eBPF, per CPU and per process, one row of\n"
@@ -449,7 +471,23 @@ void add_trace(CLI::App& app, Commands& t) {
            "estimate the CPU share isolation costs this workload:\nmeasured rates x cost per entry and mm switch, "
            "from\n--cost-from RESULTS.csv (a pti=on and a pti=off run of\nptilab bench) or else the module's CR3 "
            "probe");
-  text(sub, "--cost-from", "RESULTS.csv", o.cost_from, "the costs for --estimate")->needs(estimate);
+  CLI::Option* cost = text(sub, "--cost-from", "RESULTS.csv", o.cost_from, "the costs for --estimate")->needs(estimate);
+  CLI::Option* map = text(sub, "--map", "RESULTS.csv", o.map,
+                          "--estimate from the overhead map in RESULTS.csv (ptilab bench\n--map): the loss predicted "
+                          "at this workload's system calls +\ncontext switches per busy CPU-second and working set")
+                         ->needs(estimate)
+                         ->excludes(cost);
+  CLI::Option* ws = text(
+      sub, "--ws", "SIZE",
+      [&o](const std::string& v) {
+        const auto bytes = parse_size(v);
+        if (!bytes) bad_value("--ws", "a size in bytes, or with K, M or G (KiB, MiB, GiB): 64M", v);
+        o.ws = *bytes;
+      },
+      "the workload's working set for --map (default: with -p, the\npages it references in the interval; "
+      "system-wide, a\nprediction per working set of the map)");
+  ws->needs(map);
+  flag(sub, "--thp", o.thp, "with --ws: the working set is in transparent huge pages")->needs(ws);
   text(sub, "--btf", "FILE", o.btf, "kernel BTF (default $PTILAB_BTF or /sys/kernel/btf/vmlinux)");
   text(sub, "--debugfs", "DIR", o.debugfs, kDebugfsHelp);
   run_columns(sub, o);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <iostream>
 
@@ -18,6 +19,8 @@
 #include "kernel/pinning.h"
 #include "kernel/state.h"
 #include "kernel/sysinfo.h"
+#include "model/overhead_map.h"
+#include "results/bench_properties.h"
 #include "results/results.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
@@ -234,6 +237,24 @@ int replay_bench(const std::filesystem::path& dir, const std::filesystem::path& 
   return 0;
 }
 
+// reads_per_op of each BM_Map cell of ARCH in an earlier run's results:
+// the first row of each (every boot of a vm-bench run that shared them
+// has the same). Throws Error if the file has none.
+std::map<std::string, std::uint64_t, std::less<>> map_reads_from(const std::filesystem::path& path,
+                                                                 const std::string& arch) {
+  std::map<std::string, std::uint64_t, std::less<>> reads;
+  for (const ResultRow& r : read_results(path)) {
+    if (r.arch != arch || r.metric != kMapReadsPerOp || !is_map_benchmark(r.benchmark)) continue;
+    const auto v = parse_number(r.value);
+    if (!v || !(*v >= 1)) throw Error(path.string() + ": " + r.benchmark + ": reads_per_op '" + r.value + "' is not a count");
+    reads.try_emplace(r.benchmark, static_cast<std::uint64_t>(std::llround(*v)));
+  }
+  if (reads.empty())
+    throw Error("--map-reads " + path.string() + ": no reads_per_op rows of BM_Map cells for " + arch +
+                " (a results.csv of ptilab bench --map on this architecture)");
+  return reads;
+}
+
 int run_bench(const BenchOptions& o, const char* argv0) {
   using std::chrono::system_clock;
   if (o.replay) return replay_bench(*o.replay, o.out_dir);
@@ -296,6 +317,15 @@ int run_bench(const BenchOptions& o, const char* argv0) {
   context.cpu = pin_cpu;
   context.counters = counters && counters->any_supported() ? &*counters : nullptr;
   context.tracer = tracer ? &*tracer : nullptr;
+  if (!o.map.empty()) {
+    context.map = bench::map_grid(o.map);
+    if (!context.map) throw UsageError("--map: no grid '" + o.map + "' (full or quick)");
+  }
+  if (o.map_reads) {
+    context.map_reads = map_reads_from(*o.map_reads, sys.arch);
+    std::cerr << "ptilab: overhead map: reads per call of " << context.map_reads.size() << " cells from "
+              << o.map_reads->string() << "\n";
+  }
 
   std::error_code ec;
   std::filesystem::create_directories(o.out_dir, ec);

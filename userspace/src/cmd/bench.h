@@ -28,6 +28,10 @@ struct BenchOptions {
   std::string name_suffix;         // appended to every benchmark name in results.csv
   std::vector<std::string> counters;     // perf events (--counters), as typed
   bool trace = false;                    // --trace: the eBPF tracer's counts per iteration
+  std::string map;                       // --map GRID: the overhead map's cells too ("full", "quick")
+  // --map-reads RESULTS.csv: the map's reads per call from an earlier run
+  // (its reads_per_op rows of this arch) instead of calibrating them.
+  std::optional<std::filesystem::path> map_reads;
   // The CPU the single-process benchmarks pin themselves to (pinning.h);
   // default: the last allowed one. pin = false (--no-pin): none.
   std::optional<int> cpu;

@@ -5,6 +5,8 @@
 #include <utility>
 
 #include "model/macro_tier.h"
+#include "model/overhead_map.h"
+#include "render/overhead_map.h"
 #include "render/table.h"
 #include "results/results.h"
 #include "util/error.h"
@@ -22,6 +24,12 @@ int run_table(const TableOptions& o) {
     const auto pairs = macro_tier(rows, kTableConfidence);
     if (pairs.empty()) throw Error("no macro-tier workloads with an isolation-on and an isolation-off side");
     std::cout << format_macro_csv(pairs);
+    return 0;
+  }
+  if (o.map_csv || o.predict_csv) {
+    const auto pairs = overhead_map(rows, kTableConfidence);
+    if (pairs.empty()) throw Error("no overhead-map cells (BM_Map) with an isolation-on and an isolation-off side");
+    std::cout << (o.map_csv ? format_map_csv(pairs) : format_predict_csv(pairs));
     return 0;
   }
   std::vector<std::string> notes;

@@ -10,6 +10,8 @@ namespace ptilab {
 struct TableOptions {
   std::vector<std::filesystem::path> inputs;
   bool macro_csv = false;  // only the macro tier, as CSV (what the report reads)
+  bool map_csv = false;    // only the overhead map, as CSV (likewise)
+  bool predict_csv = false;  // only the map's predictions against measurement, as CSV
 };
 
 // Notes go to stderr, the table to stdout. Throws Error.

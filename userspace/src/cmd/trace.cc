@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
@@ -15,9 +17,14 @@
 #include "kernel/state.h"
 #include "kernel/sysinfo.h"
 #include "kernel/trace_bpf.h"
+#include "kernel/workload.h"
+#include "model/overhead_map.h"
 #include "model/trace.h"
+#include "render/overhead_map.h"
+#include "render/table.h"
 #include "render/trace.h"
 #include "results/results.h"
+#include "results/stats.h"
 #include "util/error.h"
 #include "util/text_file.h"
 
@@ -87,7 +94,23 @@ int run_trace(const TraceOptions& o) {
   const bool iso_assumed = iso_state != kOn && iso_state != kOff;
   if (o.pid && !alive(*o.pid)) throw Error("trace: no process " + std::to_string(*o.pid));
   std::optional<IsolationCost> cost;
-  if (o.estimate) cost = resolve_cost(o, iso);
+  // --map: the map, and the pair of it this host reads, before anything
+  // is traced.
+  std::vector<MapPair> map_pairs;
+  const MapPair* map_pair = nullptr;
+  if (o.map) {
+    std::vector<ResultRow> rows;
+    for_each_result(*o.map, [&](ResultRow&& r) {
+      if (map_uses(r)) rows.push_back(std::move(r));
+    });
+    map_pairs = overhead_map(rows, kTableConfidence);
+    map_pair = choose_pair(map_pairs, sys.arch, sys.kernel, *iso.column(profile.tlb_key), o.accel.value_or("none"));
+    if (!map_pair)
+      throw Error("trace --map: " + o.map->string() + " has no overhead map for " + sys.arch +
+                  " (BM_Map cells with isolation on and off; ptilab bench --map full, or make vm-bench)");
+  } else if (o.estimate) {
+    cost = resolve_cost(o, iso);
+  }
 
   TraceBpfOptions bo;
   bo.target_tgid = o.pid.value_or(0);
@@ -109,6 +132,14 @@ int run_trace(const TraceOptions& o) {
 
   TraceBpf bpf(bo);
   const auto start = Clock::now();
+  // Where the map needs them: the busy CPU time, and with -p the pages
+  // it touches from here on.
+  const std::optional<pid_t> busy_pid = o.pid ? std::optional<pid_t>(static_cast<pid_t>(*o.pid)) : std::nullopt;
+  double busy_start = 0;
+  if (map_pair) {
+    busy_start = busy_cpu_seconds(busy_pid);
+    if (o.pid && !o.ws) clear_referenced(static_cast<pid_t>(*o.pid));
+  }
   std::string attached;
   for (const auto& a : bpf.attached()) attached += (attached.empty() ? "" : " ") + a;
   const std::size_t events = bpf.attached_perf_events();
@@ -210,6 +241,38 @@ int run_trace(const TraceOptions& o) {
       const Estimate e = estimate(d, total, seconds, static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN)), *cost);
       std::cout << "\n"
                 << format_estimate(e, *cost, o.pid ? "process " + std::to_string(*o.pid) : std::string("this workload"));
+    }
+  }
+  if (map_pair) {
+    const double busy = busy_cpu_seconds(busy_pid) - busy_start;
+    MapQuery q;
+    q.isolation_on = iso_on;
+    std::string ws_basis;
+    if (o.ws) {
+      q.ws = *o.ws;
+      q.huge = o.thp;
+      ws_basis = "--ws";
+    } else if (o.pid) {
+      const MemoryRollup m = read_memory_rollup(static_cast<pid_t>(*o.pid));
+      q.ws = m.referenced;
+      // Mostly in huge pages: the huge-page line.
+      q.huge = m.anonymous > 0 && m.anon_huge * 2 >= m.anonymous;
+      ws_basis = "the pages it referenced in the interval: clear_refs, then smaps_rollup Referenced; " +
+                 format_bytes(m.anon_huge) + " of its " + format_bytes(m.anonymous) + " anonymous memory in huge pages";
+    } else {
+      ws_basis = "not measured system-wide (give -p PID or --ws SIZE): a prediction per working set of the map";
+    }
+    const std::uint64_t events = total[PTL_SYSCALLS] + total[PTL_CTX_SWITCHES];
+    if (!bpf.available()[PTL_SYSCALLS] || !bpf.available()[PTL_CTX_SWITCHES]) {
+      std::cout << "\nestimate: not computed: system calls or context switches not countable on this kernel\n";
+    } else if (!(busy > 0)) {
+      std::cout << "\nestimate: not computed: " << (o.pid ? "the process" : "the machine")
+                << " used no CPU time in the interval\n";
+    } else {
+      q.rate = static_cast<double>(events) / busy;
+      const std::string rate_basis = fmt::format("{} events over {:.2f} busy CPU-s, {}", events, busy,
+                                                 o.pid ? "/proc/PID/stat utime + stime" : "/proc/stat");
+      std::cout << "\n" << format_prediction(*map_pair, q, predict(*map_pair, q), rate_basis, ws_basis);
     }
   }
   if (o.csv) {

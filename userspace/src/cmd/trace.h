@@ -26,6 +26,9 @@ struct TraceOptions {
   bool quiet = false;  // no interval rows, totals only
   bool estimate = false;
   std::optional<std::filesystem::path> cost_from;  // results CSV with a pti on/off pair
+  std::optional<std::filesystem::path> map;        // results CSV with an overhead map (bench --map)
+  std::optional<double> ws;                        // --ws: the working set in bytes, instead of measuring it
+  bool thp = false;                                // --thp: with --ws, in transparent huge pages
   std::optional<std::filesystem::path> btf;        // default $PTILAB_BTF or /sys/kernel/btf/vmlinux
   std::filesystem::path debugfs = std::filesystem::path(kDebugfsDir);
   std::optional<std::string> run_id, host, accel;

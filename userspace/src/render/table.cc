@@ -12,6 +12,8 @@
 #include "kernel/arch_profile.h"
 #include "kernel/state.h"
 #include "model/macro_tier.h"
+#include "model/overhead_map.h"
+#include "render/overhead_map.h"
 #include "results/bench_properties.h"
 #include "results/csv.h"
 #include "results/replicates.h"
@@ -21,6 +23,12 @@
 namespace ptilab {
 
 std::string config_label(const ResultRow& row, bool with_tlb) { return profile_for(row.arch).label(row, with_tlb); }
+
+std::string format_rate(double v) {
+  if (v >= 1e6) return fmt::format("{:.2f}M", v / 1e6);
+  if (v >= 1e3) return fmt::format("{:.1f}k", v / 1e3);
+  return fmt::format("{:.0f}", v);
+}
 
 std::string format_measurement(const Measurement& m) {
   if (m.stddev && m.mean > 0) return fmt::format("{:.1f} ns ±{:.1f}%", m.mean, *m.stddev / m.mean * 100);
@@ -244,13 +252,6 @@ std::string format_pct(double pct) {
   return fmt::format("{:+.1f}%", pct);
 }
 
-// "1.23M", "45.6k", "812".
-std::string format_rate(double v) {
-  if (v >= 1e6) return fmt::format("{:.2f}M", v / 1e6);
-  if (v >= 1e3) return fmt::format("{:.1f}k", v / 1e3);
-  return fmt::format("{:.0f}", v);
-}
-
 // The on side of a cell: "44.0 s (+6.8%)", with the interval where asked
 // and there is one: "44.0 s (+6.8% [+2.1%, +11.7%])".
 std::string format_on(const MacroCell& c, bool with_interval) {
@@ -321,7 +322,8 @@ std::string render_macro_pair(const MacroPair& pair, bool* one_boot) {
 }  // namespace
 
 bool table_uses(const ResultRow& row) {
-  return row.metric == kMetricMean || row.benchmark == "state" || row.benchmark == "cpu" || macro_tier_uses(row);
+  return row.metric == kMetricMean || row.benchmark == "state" || row.benchmark == "cpu" || macro_tier_uses(row) ||
+         map_uses(row);
 }
 
 std::string render_macro_tier(const std::vector<MacroPair>& pairs, std::vector<std::string>* notes) {
@@ -393,12 +395,17 @@ std::string render_table(const std::vector<ResultRow>& rows, std::vector<std::st
   for (const MacroPair& p : macro)
     for (const MacroLine& l : p.lines) in_macro.insert({p.arch + " " + p.kernel + " " + p.accel, l.benchmark});
   for (const ResultRow& r : rows) {
-    if (r.metric != kMetricMean || in_macro.contains({r.arch + " " + r.kernel + " " + r.accel, r.benchmark})) continue;
+    // The overhead map's cells are its grid, below.
+    if (r.metric != kMetricMean || is_map_benchmark(r.benchmark) ||
+        in_macro.contains({r.arch + " " + r.kernel + " " + r.accel, r.benchmark}))
+      continue;
     auto it = group_of(r);
     if (it == groups.end()) it = groups.insert(groups.end(), Group{r.arch, r.kernel, r.accel, {}, {}});
     it->rows.push_back(&r);
   }
-  if (groups.empty() && macro.empty()) throw Error("no " + std::string(kMetricMean) + " rows to tabulate");
+  const std::vector<MapPair> map = overhead_map(rows, kTableConfidence);
+  if (groups.empty() && macro.empty() && map.empty())
+    throw Error("no " + std::string(kMetricMean) + " rows to tabulate");
   for (const ResultRow& r : rows)
     if (r.benchmark == "state" || r.benchmark == "cpu")
       if (const auto it = group_of(r); it != groups.end()) it->facts.push_back(&r);
@@ -416,6 +423,10 @@ std::string render_table(const std::vector<ResultRow>& rows, std::vector<std::st
   if (!macro.empty()) {
     if (!out.empty()) out += '\n';
     out += render_macro_tier(macro, notes);
+  }
+  if (!map.empty()) {
+    if (!out.empty()) out += '\n';
+    out += render_overhead_map(map, notes);
   }
   return out;
 }

@@ -25,6 +25,9 @@ struct Measurement {
 // "kpti=on,e0pd=off". Error for an architecture ptilab does not know.
 std::string config_label(const ResultRow& row, bool with_tlb);
 
+// "1.23M", "45.6k", "812": a rate (per second).
+std::string format_rate(double v);
+
 // "123.4 ns ±2.1%" (stddev as % of mean), "123.4 ns" without a stddev.
 std::string format_measurement(const Measurement& m);
 

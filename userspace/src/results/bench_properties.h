@@ -10,8 +10,13 @@
 namespace ptilab {
 
 struct PropertyCounter {
-  std::string_view name;
+  std::string_view name;  // the row's metric
   std::string_view unit;  // one of kUnits (results.h)
+  // The user counter it comes from when that is not name, and the factor
+  // to its unit (Google Benchmark shows time counters best in seconds).
+  std::string_view counter = {};
+  double scale = 1;
+  std::string_view source() const { return counter.empty() ? name : counter; }
 };
 
 // The process that forks in a process benchmark, read just before its
@@ -20,9 +25,28 @@ struct PropertyCounter {
 inline constexpr std::string_view kForkMaps = "fork_maps";
 inline constexpr std::string_view kForkRssPages = "fork_rss_pages";
 
-inline constexpr std::array<PropertyCounter, 2> kPropertyCounters{{
+// The overhead map's cell (map_bench.cc), read once per repetition: the
+// page reads of user work between two system calls, as calibrated for
+// the cell's rate on this boot, and how much of the working set the
+// kernel backed with huge pages.
+inline constexpr std::string_view kMapReadsPerOp = "reads_per_op";
+inline constexpr std::string_view kMapThpPct = "thp_pct";
+
+// ptilab bench --trace, beside the tracer's counts: what the overhead map
+// places a benchmark by (overhead_map.h). The machine's busy CPU time per
+// iteration (/proc/stat, system-wide like the counts; a per_op row), and
+// the pages ptilab's own process referenced during the loop (clear_refs,
+// then smaps_rollup: the benchmark's thread; children and partner
+// processes are not in it).
+inline constexpr std::string_view kTraceBusyMetric = "trace:busy_cpu_ns_per_op";
+inline constexpr std::string_view kTraceWorkingSetPages = "trace:referenced_pages";
+
+inline constexpr std::array<PropertyCounter, 5> kPropertyCounters{{
     {kForkMaps, "count"},
     {kForkRssPages, "pages"},
+    {kMapReadsPerOp, "count"},
+    {kMapThpPct, "%"},
+    {kTraceWorkingSetPages, "pages"},
 }};
 
 // What a macro workload's processes did per iteration, measured like the
@@ -38,12 +62,23 @@ inline constexpr std::string_view kServerUserNs = "server_user_ns_per_op";
 inline constexpr std::string_view kServerSysNs = "server_sys_ns_per_op";
 inline constexpr std::string_view kOpsPerS = "ops_per_s";
 
-inline constexpr std::array<PropertyCounter, 5> kWorkloadCounters{{
+// The overhead map's measurements, per repetition like the time:
+// ns_per_read, the time per page read of user work (the iteration's time,
+// its system call included, over its reads: what isolation's loss is a
+// ratio of; the benchmark's counter seconds_per_read), and syscalls_per_s,
+// the system calls per second the cell made (one per iteration).
+inline constexpr std::string_view kMapNsPerRead = "ns_per_read";
+inline constexpr std::string_view kMapSecondsPerRead = "seconds_per_read";
+inline constexpr std::string_view kMapSyscallsPerS = "syscalls_per_s";
+
+inline constexpr std::array<PropertyCounter, 7> kWorkloadCounters{{
     {kUserNs, "ns"},
     {kSysNs, "ns"},
     {kServerUserNs, "ns"},
     {kServerSysNs, "ns"},
     {kOpsPerS, "per_s"},
+    {kMapNsPerRead, "ns", kMapSecondsPerRead, 1e9},
+    {kMapSyscallsPerS, "per_s"},
 }};
 
 // The benchmarks that record them (workload_bench.cc): the macro tier,
@@ -51,5 +86,10 @@ inline constexpr std::array<PropertyCounter, 5> kWorkloadCounters{{
 // "/arg:value" to these names.
 inline constexpr std::array<std::string_view, 4> kWorkloadBenchmarks{
     "BM_Macro_BuildLua", "BM_Macro_PgbenchSelect", "BM_Macro_RedisGet", "BM_Macro_RedisSet"};
+
+// The overhead map's benchmark (map_bench.cc): instances
+// "BM_Map/rate:R/ws:W/thp:H", shown apart from the microbenchmarks
+// (overhead_map.h).
+inline constexpr std::string_view kMapBenchmark = "BM_Map";
 
 }  // namespace ptilab
