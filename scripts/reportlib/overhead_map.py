@@ -1,7 +1,7 @@
 """The overhead map (ptilab bench --map: BM_Map/rate:R/ws:W/thp:H) as
 `ptilab table --map-csv` computes it: per pair of an isolation-off and an
-isolation-on configuration, each cell's loss (time per page read of user
-work, on against off) with its interval, and the system-call rates each side
+isolation-on configuration, each cell's loss (work_ratio, else time per
+page read of user work, on against off) with its interval, and the system-call rates each side
 ran at. The statistics live in C++ (overhead_map.cc); this module runs it,
 reads its CSV and draws the chart: loss against calls per second (log x), a
 line per working set, the interval as a band, 4 KiB and huge pages apart."""
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 MAP_HEADER = ["arch", "kernel", "accel", "off", "on", "benchmark", "rate", "ws", "thp", "rate_off", "rate_on",
               "reads_off", "reads_on", "thp_pct_off", "thp_pct_on", "loss_pct", "ci_low_pct", "ci_high_pct", "basis",
-              "boots_off", "boots_on", "note"]
+              "boots_off", "boots_on", "metric", "note"]
 
 
 PREDICT_HEADER = ["arch", "kernel", "accel", "off", "on", "benchmark", "rate", "ws", "predicted_pct",

@@ -115,6 +115,27 @@ TEST(OverheadMap, PairsOffAgainstOnPerCell) {
   EXPECT_EQ(p.skipped[0].why, "transparent huge pages are off");
 }
 
+// work_ratio (the host's speed divided out) is the loss's metric where
+// both sides of a cell have it; a cell where one side lacks it keeps
+// ns_per_read, and the table says which.
+TEST(OverheadMap, WorkRatioWhereBothSidesHaveIt) {
+  auto rows = map_rows();
+  const std::string cell = "BM_Map/rate:1000/ws:4096/thp:0", other = "BM_Map/rate:10000/ws:4096/thp:0";
+  for (const auto& [pti, v] : {std::pair{std::string("off"), 1.5}, std::pair{std::string("on"), 1.8}})
+    for (const char* boot : {"1", "2"}) {
+      rows.push_back(map_row(MapDials{1000, 4096, false}, pti, pti + boot, "work_ratio", v, "0.01", "ratio"));
+      if (pti == "on") rows.push_back(map_row(MapDials{10000, 4096, false}, pti, pti + boot, "work_ratio", 9, "0.01", "ratio"));
+    }
+  const auto pairs = overhead_map(rows, 0.95);
+  ASSERT_EQ(pairs.size(), 1u);
+  EXPECT_EQ(pairs[0].cells[0].metric, "work_ratio");
+  EXPECT_NEAR(*pairs[0].cells[0].loss_pct(), 20, 1e-9);
+  EXPECT_EQ(pairs[0].cells[1].metric, "ns_per_read");
+  EXPECT_NEAR(*pairs[0].cells[1].loss_pct(), 2, 1e-9);
+  const std::string out = render_overhead_map(pairs, nullptr);
+  EXPECT_NE(out.find("work_ratio where both sides have it, else ns_per_read"), std::string::npos) << out;
+}
+
 TEST(OverheadMap, NoPairWithoutBothSides) {
   auto rows = map_rows();
   std::erase_if(rows, [](const ResultRow& r) { return r.pti == "off"; });
@@ -136,22 +157,80 @@ TEST(OverheadMap, PredictionAtACellIsThatCell) {
   EXPECT_NEAR(out[0].ci_pct->low, pairs[0].cells[1].loss_ci_pct()->low, 1e-9);
 }
 
-TEST(OverheadMap, PredictionInterpolatesInLogRateAndLogWorkingSet) {
+// loss / (1 + loss), the share of isolation-on time a cost per call takes.
+double share(double loss_pct) { return loss_pct / (100 + loss_pct); }
+
+TEST(OverheadMap, PredictionInterpolatesLinearInRateAndLogWorkingSet) {
   const auto pairs = overhead_map(map_rows(), 0.95);
   MapQuery q;
-  // Halfway between 9k and 90k (isolation on's rates) on the log scale,
-  // and halfway between 4 KiB and 4 MiB: (2+4)/2 = 3 on the 4 KiB line,
-  // 6 on the 4 MiB line, 4.5 between.
-  q.rate = std::sqrt(9000.0 * 90000.0);
+  // Halfway between 9k and 90k (isolation on's rates), and halfway
+  // between 4 KiB and 4 MiB on the log scale: with isolation on, the share
+  // of the time halfway between the four cells' shares.
+  q.rate = (9000.0 + 90000.0) / 2;
   q.ws = 131072;  // 2^17: halfway between 2^12 and 2^22
   const auto out = predict(pairs[0], q);
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_NEAR(out[0].loss_pct, 4.5, 1e-9);
+  const double f = (share(2) + share(4) + share(4) + share(8)) / 4;
+  EXPECT_NEAR(out[0].loss_pct, 100 * f / (1 - f), 1e-9);
   EXPECT_EQ(out[0].cells.size(), 4u);
-  // With isolation off the off rates place it: 10k..100k.
+  // With isolation off the off rates place it (10k..100k), and the loss
+  // itself is linear: (2+4)/2 = 3 on the 4 KiB line, 6 on the 4 MiB line,
+  // 4.5 between.
   q.isolation_on = false;
-  q.rate = std::sqrt(10000.0 * 100000.0);
+  q.rate = (10000.0 + 100000.0) / 2;
   EXPECT_NEAR(predict(pairs[0], q)[0].loss_pct, 4.5, 1e-9);
+}
+
+TEST(OverheadMap, PredictionBelowTheSlowestCellScalesTowardNoLoss) {
+  const auto pairs = overhead_map(map_rows(), 0.95);
+  MapQuery q;
+  q.rate = 450;  // half the 1k cell's rate with isolation on
+  q.ws = 4096;
+  const auto out = predict(pairs[0], q);
+  ASSERT_EQ(out.size(), 1u);
+  const double f = share(1) / 2;
+  EXPECT_NEAR(out[0].loss_pct, 100 * f / (1 - f), 1e-9);
+  EXPECT_TRUE(out[0].notes.empty());
+  ASSERT_EQ(out[0].cells.size(), 1u);
+  EXPECT_NEAR(out[0].cells[0].second, 0.5, 1e-9);
+  ASSERT_TRUE(out[0].ci_pct);
+  EXPECT_LT(out[0].ci_pct->low, out[0].loss_pct);
+  EXPECT_GT(out[0].ci_pct->high, out[0].loss_pct);
+  q.rate = 0;
+  EXPECT_NEAR(predict(pairs[0], q)[0].loss_pct, 0, 1e-12);
+}
+
+// A line made by a fixed cost per system call, as a cell is: C seconds
+// added to 1/R of user work and entry. With isolation on the rates crowd
+// together below 1/C (here 6.7k/s), where reading the loss linearly
+// against log rate put a workload 5% above one cell a third of the way to
+// the next (the CI failure of 2026-12-05). In the map's terms the
+// prediction for any rate between cells is the exact one.
+TEST(OverheadMap, PredictionIsExactForAFixedCostPerCall) {
+  constexpr double kCost = 150e-6;
+  std::vector<ResultRow> rows;
+  for (const long rate : {1000L, 10000L, 60000L}) {
+    const MapDials d{rate, 4194304, false};
+    const double loss = kCost * static_cast<double>(rate);
+    for (const std::string pti : {"off", "on"})
+      for (const auto& [boot, f] : {std::pair{"1", 0.999}, std::pair{"2", 1.001}}) {
+        const bool on = pti == "on";
+        const double r = on ? 1 / (1.0 / static_cast<double>(rate) + kCost) : static_cast<double>(rate);
+        rows.push_back(map_row(d, pti, pti + boot, "ns_per_read", 10 * f * (on ? 1 + loss : 1), "0.01", "ns"));
+        rows.push_back(map_row(d, pti, pti + boot, "syscalls_per_s", r, "1", "per_s"));
+      }
+  }
+  const auto pairs = overhead_map(rows, 0.95);
+  ASSERT_EQ(pairs.size(), 1u);
+  for (const double rate : {3000.0, 10500.0, 40000.0}) {
+    MapQuery q;
+    q.ws = 4194304;
+    q.rate = 1 / (1 / rate + kCost);  // traced with isolation on
+    EXPECT_NEAR(predict(pairs[0], q)[0].loss_pct, 100 * kCost * rate, 1e-6) << rate;
+    q.isolation_on = false;
+    q.rate = rate;
+    EXPECT_NEAR(predict(pairs[0], q)[0].loss_pct, 100 * kCost * rate, 1e-6) << rate;
+  }
 }
 
 TEST(OverheadMap, PredictionOutsideTheMapTakesTheNearestCellAndSaysSo) {
@@ -164,7 +243,7 @@ TEST(OverheadMap, PredictionOutsideTheMapTakesTheNearestCellAndSaysSo) {
   EXPECT_NEAR(out[0].loss_pct, 8, 1e-9);
   ASSERT_EQ(out[0].notes.size(), 2u);
   EXPECT_NE(out[0].notes[0].find("outside the map's (4 KiB to 4 MiB)"), std::string::npos) << out[0].notes[0];
-  EXPECT_NE(out[0].notes[1].find("outside the 4 MiB line's rates"), std::string::npos) << out[0].notes[1];
+  EXPECT_NE(out[0].notes[1].find("above the 4 MiB line's rates"), std::string::npos) << out[0].notes[1];
 }
 
 TEST(OverheadMap, WithoutAWorkingSetOnePredictionPerLine) {
@@ -275,13 +354,15 @@ TEST(OverheadMap, TableShowsTheGridApartFromTheMicrobenchmarks) {
 TEST(OverheadMap, CsvHasARecordPerCellAndSkip) {
   const auto records = csv_parse(format_map_csv(overhead_map(map_rows(), 0.95)), "map.csv");
   ASSERT_EQ(records.size(), 1u + 6 + 1);
-  EXPECT_EQ(records[0].fields.size(), 22u);
+  EXPECT_EQ(records[0].fields.size(), 23u);
   EXPECT_EQ(records[0].fields[15], "loss_pct");
   EXPECT_EQ(records[1].fields[5], "BM_Map/rate:1000/ws:4096/thp:0");
   EXPECT_EQ(parse_number(records[1].fields[15]).value_or(-1), 1);
   EXPECT_EQ(records[1].fields[18], "boots");
-  EXPECT_EQ(records[7].fields.size(), 22u);
-  EXPECT_EQ(records[7].fields[21], "skipped (pti=on): transparent huge pages are off");
+  EXPECT_EQ(records[0].fields[21], "metric");
+  EXPECT_EQ(records[1].fields[21], "ns_per_read");
+  EXPECT_EQ(records[7].fields.size(), 23u);
+  EXPECT_EQ(records[7].fields[22], "skipped (pti=on): transparent huge pages are off");
 }
 
 TEST(Workload, PidStatTicksCountFromTheLastParen) {

@@ -83,7 +83,8 @@ bool map_uses(const ResultRow& row) {
       row.metric == kTraceBusyMetric || row.metric == kTraceWorkingSetPages || row.metric == kMetricMean)
     return true;
   if (!is_map_benchmark(row.benchmark)) return false;
-  return row.metric == kMapNsPerRead || row.metric == kMapSyscallsPerS || row.metric == kMapReadsPerOp ||
+  return row.metric == kMapWorkRatio || row.metric == kMapNsPerRead || row.metric == kMapSyscallsPerS ||
+         row.metric == kMapReadsPerOp ||
          row.metric == kMapThpPct || row.metric.starts_with(kMetricSkippedPrefix);
 }
 
@@ -136,13 +137,22 @@ std::vector<MapPair> overhead_map(const std::vector<ResultRow>& rows, double con
           for (const auto& [bm, _] : *side)
             if (bm.first == name && bm.second.starts_with(kMetricSkippedPrefix))
               pair.skipped.push_back({name, which, bm.second.substr(kMetricSkippedPrefix.size())});
-        const auto* a = rows_of(off->second, name, kMapNsPerRead);
-        const auto* b = rows_of(on->second, name, kMapNsPerRead);
+        // work_ratio where both sides have it (runs before 2026-12-06 do
+        // not): the host's speed divided out.
+        std::string_view metric = kMapWorkRatio;
+        const auto* a = rows_of(off->second, name, metric);
+        const auto* b = rows_of(on->second, name, metric);
+        if (!a || !b) {
+          metric = kMapNsPerRead;
+          a = rows_of(off->second, name, metric);
+          b = rows_of(on->second, name, metric);
+        }
         const auto rate_off = pooled_mean(rows_of(off->second, name, kMapSyscallsPerS));
         const auto rate_on = pooled_mean(rows_of(on->second, name, kMapSyscallsPerS));
         if (!a || !b || !rate_off || !rate_on) continue;
         MapCell cell;
         cell.dials = d;
+        cell.metric = metric;
         cell.off = pool_rows(*a);
         cell.on = pool_rows(*b);
         cell.contrast = contrast(cell.off, cell.on, confidence);
@@ -166,9 +176,27 @@ std::vector<MapPair> overhead_map(const std::vector<ResultRow>& rows, double con
 
 namespace {
 
-// One working-set line of the map at one rate.
+// Why the map is read in these coordinates: a cell adds a fixed cost c to
+// each system call (the entry's CR3 writes and, without PCID, the TLB
+// refills after them) on top of T_off, the time per call with isolation
+// off. Its loss is c / T_off = c x (the off rate), and loss / (1 + loss) =
+// c / (T_off + c) = c x (the on rate): each is proportional to the rate of
+// its side, and to c, which a line fixes. Linear interpolation in those
+// terms is exact where c is constant; linear in the loss against log rate
+// is not, and where c is large the on rates crowd together near 1 / c (a
+// 4 MiB set under TCG: the cells made for 10k and 100k calls/s run at
+// 3.8k and 4.2k/s with pti=on), so a rate 5% above one cell read as
+// halfway to the next (CI, 2026-12-05: +305% predicted, +163% measured).
+double to_linear(double loss_pct, bool on) {
+  // A ratio of positive times is above -100%; an interval's end may not be.
+  const double l = std::max(loss_pct / 100, -0.999);
+  return on ? l / (1 + l) : l;
+}
+double from_linear(double g, bool on) { return 100 * (on ? g / (1 - g) : g); }
+
+// One working-set line of the map at one rate, in to_linear()'s terms.
 struct LinePoint {
-  double loss = 0;
+  double g = 0;
   std::optional<Interval> ci;
   std::vector<std::pair<std::string, double>> cells;
 };
@@ -176,12 +204,20 @@ struct LinePoint {
 // t in [0, 1] between two points; the intervals likewise, if both have one.
 LinePoint mix(const LinePoint& a, const LinePoint& b, double t) {
   LinePoint m;
-  m.loss = a.loss + (b.loss - a.loss) * t;
+  m.g = a.g + (b.g - a.g) * t;
   if (a.ci && b.ci) m.ci = Interval{a.ci->low + (b.ci->low - a.ci->low) * t, a.ci->high + (b.ci->high - a.ci->high) * t};
   for (const auto& [c, w] : a.cells) m.cells.emplace_back(c, w * (1 - t));
   for (const auto& [c, w] : b.cells) m.cells.emplace_back(c, w * t);
   std::erase_if(m.cells, [](const auto& c) { return c.second <= 0; });
   return m;
+}
+
+// A point scaled by k (toward no loss at no calls).
+LinePoint scale(LinePoint p, double k) {
+  p.g *= k;
+  if (p.ci) p.ci = Interval{p.ci->low * k, p.ci->high * k};
+  for (auto& c : p.cells) c.second *= k;
+  return p;
 }
 
 // Where x falls between sorted xs: (lower index, weight of the upper),
@@ -204,28 +240,34 @@ std::pair<std::size_t, double> bracket(const std::vector<double>& xs, double x, 
 LinePoint read_line(const std::vector<const MapCell*>& line, const MapQuery& q, std::vector<std::string>* notes) {
   // By the rate the query's side ran at: that is the rate the traced
   // workload had.
+  const bool on = q.isolation_on;
   std::vector<const MapCell*> cells = line;
   std::sort(cells.begin(), cells.end(),
-            [&](const MapCell* a, const MapCell* b) { return a->rate(q.isolation_on) < b->rate(q.isolation_on); });
+            [&](const MapCell* a, const MapCell* b) { return a->rate(on) < b->rate(on); });
   std::vector<double> xs;
   std::vector<LinePoint> points;
   for (const MapCell* c : cells) {
-    if (!c->loss_pct() || !(c->rate(q.isolation_on) > 0)) continue;
+    if (!c->loss_pct() || !(c->rate(on) > 0)) continue;
     // Two cells above the machine's maximum run at the same rate: keep the
     // first.
-    const double x = std::log(c->rate(q.isolation_on));
+    const double x = c->rate(on);
     if (!xs.empty() && x <= xs.back()) continue;
     xs.push_back(x);
-    points.push_back({*c->loss_pct(), c->loss_ci_pct(), {{map_benchmark_name(c->dials), 1.0}}});
+    LinePoint p{to_linear(*c->loss_pct(), on), std::nullopt, {{map_benchmark_name(c->dials), 1.0}}};
+    if (const auto ci = c->loss_ci_pct()) p.ci = Interval{to_linear(ci->low, on), to_linear(ci->high, on)};
+    points.push_back(std::move(p));
   }
-  if (points.empty()) throw Error("the map's " + format_bytes(static_cast<double>(line.front()->dials.ws)) +
-                                  " line has no cell with a loss");
+  const std::string name = format_bytes(static_cast<double>(line.front()->dials.ws));
+  if (points.empty()) throw Error("the map's " + name + " line has no cell with a loss");
+  const double rate = std::max(q.rate, 0.0);
+  // Below the slowest cell: scaled toward no loss at no system calls, as
+  // a fixed cost per call implies.
+  if (rate < xs.front()) return scale(points.front(), rate / xs.front());
   bool clamped = false;
-  const auto [i, t] = bracket(xs, std::log(std::max(q.rate, 1e-9)), &clamped);
+  const auto [i, t] = bracket(xs, rate, &clamped);
   if (clamped)
-    notes->push_back(fmt::format("{:.0f} calls/s is outside the {} line's rates ({:.0f} to {:.0f}/s): the nearest cell",
-                                 q.rate, format_bytes(static_cast<double>(line.front()->dials.ws)),
-                                 std::exp(xs.front()), std::exp(xs.back())));
+    notes->push_back(fmt::format("{:.0f} calls/s is above the {} line's rates ({:.0f} to {:.0f}/s): the fastest cell",
+                                 q.rate, name, xs.front(), xs.back()));
   if (points.size() == 1) return points.front();
   return mix(points[i], points[i + 1], t);
 }
@@ -252,8 +294,8 @@ std::vector<MapPrediction> predict(const MapPair& pair, const MapQuery& q) {
   const auto finish = [&](double ws, LinePoint p, std::vector<std::string> n) {
     MapPrediction m;
     m.ws = ws;
-    m.loss_pct = p.loss;
-    m.ci_pct = p.ci;
+    m.loss_pct = from_linear(p.g, q.isolation_on);
+    if (p.ci) m.ci_pct = Interval{from_linear(p.ci->low, q.isolation_on), from_linear(p.ci->high, q.isolation_on)};
     m.cells = std::move(p.cells);
     m.notes = std::move(n);
     out.push_back(std::move(m));

@@ -1,7 +1,8 @@
 // The overhead map (map_bench.cc: BM_Map/rate:R/ws:W/thp:H): per (arch,
 // kernel, accel) and pair of an isolation-off and an isolation-on
 // configuration with the same TLB setting (PCID, E0PD), as the macro tier
-// pairs them, each cell's loss: ns_per_read on against off, with its
+// pairs them, each cell's loss: work_ratio (else ns_per_read) on against
+// off, with its
 // interval (replicates.h: across boots where both sides have two or
 // more), and the system-call rate each side really ran at. Then a
 // prediction for a workload that makes a given number of system calls and
@@ -35,7 +36,11 @@ std::string format_bytes(double bytes);
 
 struct MapCell {
   MapDials dials;
-  Pooled off, on;     // ns_per_read
+  // What the loss is a ratio of: work_ratio (the iteration's time over its
+  // user work's alone in the same run), or ns_per_read where a side lacks
+  // it (an earlier run).
+  std::string_view metric;
+  Pooled off, on;     // of metric
   Contrast contrast;  // on against off: its delta is the loss
   // System calls per second each side ran at (the mean of its boots).
   double rate_off = 0, rate_on = 0;
@@ -112,12 +117,15 @@ bool is_map_benchmark(std::string_view benchmark);
 // Throws Error as pool_rows() does.
 std::vector<MapPair> overhead_map(const std::vector<ResultRow>& rows, double confidence);
 
-// Linear in log(rate) between the two cells of a working-set line whose
-// rates (of the query's side) bracket the query's, then linear in log(ws)
-// between the two lines that bracket its working set; clamped to the
-// nearest cell or line outside the map, and said so. Without a working
-// set, one prediction per line. Throws Error if the pair has no cell of
-// any page size.
+// Read in the terms a fixed cost per system call makes linear in the rate
+// (with isolation off the loss, with it on loss / (1 + loss): the share of
+// the time isolation takes): linear in the rate between the two cells of a
+// working-set line whose rates (of the query's side) bracket the query's,
+// scaled toward zero below the slowest, then linear in log(ws) between the
+// two lines that bracket its working set; clamped to the fastest cell or
+// the nearest line outside the map, and said so. Without a working set,
+// one prediction per line. Throws Error if the pair has no cell of any page
+// size.
 std::vector<MapPrediction> predict(const MapPair& pair, const MapQuery& query);
 
 // Every such benchmark but the map's own cells and the hook experiments'

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "render/table.h"
+#include "results/bench_properties.h"
 #include "results/csv.h"
 #include "util/text_table.h"
 
@@ -59,8 +60,15 @@ std::string render_pair(const MapPair& pair, bool* one_boot) {
     out += fmt::format("overhead map: arch={} kernel={} accel={}, {} ({}) | {} ({}), {} pages\n", pair.arch, pair.kernel,
                        pair.accel, pair.off_label, boots(pair.boots_off), pair.on_label, boots(pair.boots_on),
                        huge ? "transparent huge" : "4 KiB");
-    out += fmt::format("loss %: time per page read of user work, {} against {} [{:g}% interval]\n", pair.on_label,
-                       pair.off_label, kTableConfidence * 100);
+    std::set<std::string_view> metrics;
+    for (const auto& [_, c] : at) metrics.insert(c->metric);
+    const std::string what =
+        !metrics.contains(kMapNsPerRead)
+            ? "an iteration's time over its user work's alone in the same run (work_ratio)"
+        : metrics.size() == 1 ? "time per page read of user work (ns_per_read: these runs have no work_ratio)"
+                              : "work_ratio where both sides have it, else ns_per_read";
+    out += fmt::format("loss %: {}, {} against {} [{:g}% interval]\n", what, pair.on_label, pair.off_label,
+                       kTableConfidence * 100);
     out += align_columns(loss, right);
     out += fmt::format("system calls per second each cell ran at, {} | {}\n", pair.off_label, pair.on_label);
     out += align_columns(ran, right);
@@ -110,7 +118,7 @@ std::string format_map_csv(const std::vector<MapPair>& pairs) {
   std::vector<std::vector<std::string>> records = {
       {"arch", "kernel", "accel", "off", "on", "benchmark", "rate", "ws", "thp", "rate_off", "rate_on", "reads_off",
        "reads_on", "thp_pct_off", "thp_pct_on", "loss_pct", "ci_low_pct", "ci_high_pct", "basis", "boots_off",
-       "boots_on", "note"}};
+       "boots_on", "metric", "note"}};
   for (const MapPair& pair : pairs) {
     const std::vector<std::string> head = {pair.arch, pair.kernel, pair.accel, pair.off_label, pair.on_label};
     for (const MapCell& c : pair.cells) {
@@ -121,12 +129,12 @@ std::string format_map_csv(const std::vector<MapPair>& pairs) {
                          num(c.reads_off), num(c.reads_on), num(c.thp_off), num(c.thp_on), num(c.loss_pct()),
                          ci ? format_number(ci->low) : "", ci ? format_number(ci->high) : "",
                          c.contrast.across_boots ? "boots" : "repetitions", std::to_string(c.off.boots),
-                         std::to_string(c.on.boots), ""});
+                         std::to_string(c.on.boots), std::string(c.metric), ""});
       records.push_back(std::move(r));
     }
     for (const auto& s : pair.skipped) {
       auto r = head;
-      r.insert(r.end(), {s.benchmark, "", "", "", "", "", "", "", "", "", "", "", "", "", "", "",
+      r.insert(r.end(), {s.benchmark, "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "",
                          "skipped (" + (s.side == "on" ? pair.on_label : pair.off_label) + "): " + s.why});
       records.push_back(std::move(r));
     }
@@ -182,7 +190,8 @@ std::string format_prediction(const MapPair& pair, const MapQuery& q, const std:
     out += "  note: a map measured under TCG, where every CR3 write empties the whole emulated TLB: its losses are "
            "the emulator's, TLB effects dominate them\n";
   out += "  assumes: the workload's time goes to system calls and user work like the map's (page-strided reads); "
-         "the interval is the cells' intervals interpolated alike\n";
+         "a fixed cost per system call (the loss, or with isolation on its share of the time, proportional to the "
+         "rate); the interval is the cells' intervals interpolated alike\n";
   return out;
 }
 

@@ -86,8 +86,8 @@ inline constexpr std::string_view kUnitPerOp = "per_op";
 inline constexpr std::string_view kUnitNotSupported = "not_supported";
 inline constexpr std::string_view kAnyBenchmark = "*";
 // Every unit a row may have (README "CSV schema").
-inline constexpr std::array<std::string_view, 11> kUnits{
-    "ns", "%", "cycles", "pages", "bool", "count", "info", "per_op", "not_supported", "per_s", "s"};
+inline constexpr std::array<std::string_view, 12> kUnits{
+    "ns", "%", "cycles", "pages", "bool", "count", "info", "per_op", "not_supported", "per_s", "s", "ratio"};
 
 // The field of a column by name; nullptr for a name that is not a column.
 const std::string* result_field(const ResultRow& row, std::string_view column);
