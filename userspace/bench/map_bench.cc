@@ -17,21 +17,19 @@
 // refill. H = 1 asks for transparent huge pages on the working set
 // (MADV_HUGEPAGE), the tuning Gregg names: a 2 MiB entry covers 512 reads.
 //
-// What isolation costs is a ratio of work_ratio, the iteration's time (its
-// system call included) over the time of its reads alone, measured in the
-// same run (the same call without the system call, before and after the
-// loop), on against off. Why not ns_per_read, the iteration's
-// time over its reads: under TCG the emulator's speed is the host CPU's,
-// and on a shared host that changes by up to 1.8x from one minute to the
-// next (the two CPUs of the machine this was written on, in turn), so
-// that off against off in one boot differed by 40%; work_ratio divides
-// the host's speed out. Under TCG a one-page set's reads run 2.7x faster
-// between system calls than alone (work_ratio 0.37 at 4 KiB with pti=off;
-// 1.0 at 4 MiB), an emulator effect alike on both sides, so it cancels in
-// the loss. 1 kernel entry, no context switch, no mm switch,
-// no page fault per iteration (the set is touched before the loop).
+// What isolation costs is a ratio of spins_per_read, on against off: the
+// iteration's time (its system call included) over its reads, in units of
+// steps of a register-only spin timed in the same run, before and after
+// the loop (about 2.7 steps per read under TCG, 0.6 on a host).
+// Why not ns_per_read, the same time in ns: under TCG the emulator runs
+// at the host CPU's speed, and on a shared host that moves by up to 1.8x
+// from one minute to the next (the two CPUs of the machine this was
+// written on, in turn), so that off against off in one boot differed by
+// 46%; the spin, which touches no memory, divides the CPU's speed out and
+// nothing else. 1 kernel entry, no context switch, no mm switch, no page
+// fault per iteration (the set is touched before the loop).
 //
-// Counters: work_ratio, ns_per_read and syscalls_per_s (measured, with
+// Counters: spins_per_read, ns_per_read and syscalls_per_s (measured, with
 // their spread), reads_per_op (N) and thp_pct (how much of the set the
 // kernel backed with huge pages: AnonHugePages of its mapping in
 // /proc/self/smaps).
@@ -75,11 +73,11 @@ constexpr double kCalibrationSeconds = 0.001;
 constexpr int kCalibrationRounds = 24;
 constexpr int kCalibrationFlushEvery = 3;
 constexpr std::uint64_t kCalibrationBatch = 256;
-// The reads of an iteration alone, timed before and after each run's loop
-// for work_ratio: at least this many, for at least this long (every run
-// pays them, the sizing runs too).
-constexpr int kBaseRounds = 5;
-constexpr double kBaseSeconds = 0.002;
+// The spin spins_per_read divides by: steps per round (about 0.1 ms under
+// TCG), rounds before and after each run's loop (every run pays them, the
+// sizing runs too).
+constexpr int kSpinSteps = 100000;
+constexpr int kSpinRounds = 7;
 // A huge-page cell the kernel gave fewer huge pages than this measures
 // 4 KiB pages under the wrong name: it skips instead.
 constexpr double kMinThpPct = 90;
@@ -232,39 +230,35 @@ double median_ticks_per_read(WorkingSet& ws, std::uint64_t window, int rounds) {
   return per_read[per_read.size() / 2];
 }
 
-// Ticks per read of an iteration's reads alone: the iteration of the loop
-// without its system call (the same call, so the same code), timed in
-// user_ticks(), the median of enough of them to fill kBaseSeconds (at
-// least kBaseRounds), after a warm pass.
-double base_ticks_per_read(WorkingSet& ws, std::uint64_t reads, std::uint64_t ticks_per_s) {
-  benchmark::DoNotOptimize(ws.read(std::max<std::uint64_t>(reads, ws.pages())));
-  std::vector<double> per_read;
-  std::uint64_t spent = 0;
-  const auto budget = static_cast<std::uint64_t>(static_cast<double>(ticks_per_s) * kBaseSeconds);
-  while (per_read.size() < static_cast<std::size_t>(kBaseRounds) || spent < budget) {
+// A fixed amount of work that touches no memory (xorshift steps in
+// registers), timed in user_ticks(): its time follows the CPU's speed (under
+// TCG the host CPU's) and nothing else: no TLB, no cache, no kernel entry.
+// Ticks per step, the median of kSpinRounds.
+double spin_ticks() {
+  std::vector<double> t;
+  std::uint64_t x = 0x9e3779b97f4a7c15ULL;
+  for (int round = 0; round < kSpinRounds; ++round) {
     const std::uint64_t start = user_ticks();
-    benchmark::DoNotOptimize(ws.read(reads));
-    const std::uint64_t ticks = user_ticks() - start;
-    spent += ticks;
-    per_read.push_back(static_cast<double>(ticks) / static_cast<double>(reads));
+    for (int i = 0; i < kSpinSteps; ++i) {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+    }
+    benchmark::DoNotOptimize(x);
+    t.push_back(static_cast<double>(user_ticks() - start) / kSpinSteps);
   }
-  std::nth_element(per_read.begin(), per_read.begin() + per_read.size() / 2, per_read.end());
-  return per_read[per_read.size() / 2];
+  std::nth_element(t.begin(), t.begin() + t.size() / 2, t.end());
+  return t[t.size() / 2];
 }
 
-// What the calibration measured: ns per read of user work alone, and the
-// tick rate (user_ticks() per second) for later measurements of the same.
-struct ReadSpeed {
-  double ns_per_read = 0;
-  std::uint64_t ticks_per_s = 0;
-};
 
-// median_ticks_per_read() over kCalibrationRounds windows, converted to
-// ns by steady_clock over the whole calibration. The same on both sides
+// ns per read of user work alone: median_ticks_per_read() over
+// kCalibrationRounds windows, converted to ns by steady_clock over the
+// whole calibration. The same on both sides
 // of a pair: an interrupt that writes CR3 (isolation on) would otherwise
 // make the calibration slower there and give that side fewer reads per
 // call, so the two would compare different work per call.
-ReadSpeed calibrate(WorkingSet& ws) {
+double calibrate_ns_per_read(WorkingSet& ws) {
   using Clock = std::chrono::steady_clock;
   const auto t0 = Clock::now();
   const std::uint64_t c0 = user_ticks();
@@ -280,7 +274,7 @@ ReadSpeed calibrate(WorkingSet& ws) {
   const double best = median_ticks_per_read(ws, window, kCalibrationRounds);
   const double ns_per_tick =
       std::chrono::duration<double, std::nano>(Clock::now() - t0).count() / static_cast<double>(user_ticks() - c0);
-  return {best * ns_per_tick, static_cast<std::uint64_t>(1e9 / ns_per_tick)};
+  return best * ns_per_tick;
 }
 
 // Why MADV_HUGEPAGE cannot give huge pages here; empty if it can
@@ -303,7 +297,6 @@ std::string thp_unavailable() {
 // machine's, not the calibration's.
 struct Calibration {
   std::optional<std::uint64_t> reads;
-  std::uint64_t ticks_per_s = 0;  // 0 until a run has measured it
 };
 
 void BM_Map(benchmark::State& state, const Context& context, Calibration& calibration) {
@@ -335,16 +328,12 @@ void BM_Map(benchmark::State& state, const Context& context, Calibration& calibr
                                    : std::string("/proc/self/smaps does not say whether huge pages back the set"));
     return;
   }
-  if (!calibration.reads || !calibration.ticks_per_s) {
-    const ReadSpeed speed = calibrate(ws);
-    if (!calibration.reads)
-      calibration.reads = static_cast<std::uint64_t>(std::max(1.0, std::round(1e9 / rate / speed.ns_per_read)));
-    calibration.ticks_per_s = speed.ticks_per_s;
-  }
+  if (!calibration.reads)
+    calibration.reads = static_cast<std::uint64_t>(std::max(1.0, std::round(1e9 / rate / calibrate_ns_per_read(ws))));
   const std::uint64_t reads = *calibration.reads;
-  // The speed of user work alone in this run, before and after the loop:
-  // what work_ratio divides by.
-  const double base_before = base_ticks_per_read(ws, reads, calibration.ticks_per_s);
+  // The CPU's speed in this run, before and after the loop: what
+  // spins_per_read divides by.
+  const double spin_before = spin_ticks();
   ptilab::bench::CounterScope counters(state, context);
   const std::uint64_t t0 = user_ticks();
   for (auto _ : state) {
@@ -353,12 +342,12 @@ void BM_Map(benchmark::State& state, const Context& context, Calibration& calibr
   }
   const std::uint64_t loop_ticks = user_ticks() - t0;
   counters.stop();
-  const double base_after = base_ticks_per_read(ws, reads, calibration.ticks_per_s);
-  const double base = (base_before + base_after) / 2;
+  const double spin = (spin_before + spin_ticks()) / 2;
   const auto n = static_cast<double>(reads);
-  if (state.iterations() > 0 && base > 0)
-    state.counters[std::string(ptilab::kMapWorkRatio)] = benchmark::Counter(
-        static_cast<double>(loop_ticks) / static_cast<double>(state.iterations()) / n / base, benchmark::Counter::kDefaults);
+  if (state.iterations() > 0 && spin > 0)
+    state.counters[std::string(ptilab::kMapSpinsPerRead)] = benchmark::Counter(
+        static_cast<double>(loop_ticks) / static_cast<double>(state.iterations()) / n / spin,
+        benchmark::Counter::kDefaults);
   // Rates over the real time (UseRealTime): kInvert of reads per second
   // is seconds per read (the collector's row is in ns).
   state.counters[std::string(ptilab::kMapSecondsPerRead)] =

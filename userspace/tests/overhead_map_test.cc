@@ -115,25 +115,25 @@ TEST(OverheadMap, PairsOffAgainstOnPerCell) {
   EXPECT_EQ(p.skipped[0].why, "transparent huge pages are off");
 }
 
-// work_ratio (the host's speed divided out) is the loss's metric where
+// spins_per_read (the host's speed divided out) is the loss's metric where
 // both sides of a cell have it; a cell where one side lacks it keeps
 // ns_per_read, and the table says which.
-TEST(OverheadMap, WorkRatioWhereBothSidesHaveIt) {
+TEST(OverheadMap, SpinsPerReadWhereBothSidesHaveIt) {
   auto rows = map_rows();
   const std::string cell = "BM_Map/rate:1000/ws:4096/thp:0", other = "BM_Map/rate:10000/ws:4096/thp:0";
   for (const auto& [pti, v] : {std::pair{std::string("off"), 1.5}, std::pair{std::string("on"), 1.8}})
     for (const char* boot : {"1", "2"}) {
-      rows.push_back(map_row(MapDials{1000, 4096, false}, pti, pti + boot, "work_ratio", v, "0.01", "ratio"));
-      if (pti == "on") rows.push_back(map_row(MapDials{10000, 4096, false}, pti, pti + boot, "work_ratio", 9, "0.01", "ratio"));
+      rows.push_back(map_row(MapDials{1000, 4096, false}, pti, pti + boot, "spins_per_read", v, "0.01", "ratio"));
+      if (pti == "on") rows.push_back(map_row(MapDials{10000, 4096, false}, pti, pti + boot, "spins_per_read", 9, "0.01", "ratio"));
     }
   const auto pairs = overhead_map(rows, 0.95);
   ASSERT_EQ(pairs.size(), 1u);
-  EXPECT_EQ(pairs[0].cells[0].metric, "work_ratio");
+  EXPECT_EQ(pairs[0].cells[0].metric, "spins_per_read");
   EXPECT_NEAR(*pairs[0].cells[0].loss_pct(), 20, 1e-9);
   EXPECT_EQ(pairs[0].cells[1].metric, "ns_per_read");
   EXPECT_NEAR(*pairs[0].cells[1].loss_pct(), 2, 1e-9);
   const std::string out = render_overhead_map(pairs, nullptr);
-  EXPECT_NE(out.find("work_ratio where both sides have it, else ns_per_read"), std::string::npos) << out;
+  EXPECT_NE(out.find("spins_per_read where both sides have it, else ns_per_read"), std::string::npos) << out;
 }
 
 TEST(OverheadMap, NoPairWithoutBothSides) {

@@ -83,7 +83,7 @@ bool map_uses(const ResultRow& row) {
       row.metric == kTraceBusyMetric || row.metric == kTraceWorkingSetPages || row.metric == kMetricMean)
     return true;
   if (!is_map_benchmark(row.benchmark)) return false;
-  return row.metric == kMapWorkRatio || row.metric == kMapNsPerRead || row.metric == kMapSyscallsPerS ||
+  return row.metric == kMapSpinsPerRead || row.metric == kMapNsPerRead || row.metric == kMapSyscallsPerS ||
          row.metric == kMapReadsPerOp ||
          row.metric == kMapThpPct || row.metric.starts_with(kMetricSkippedPrefix);
 }
@@ -137,9 +137,9 @@ std::vector<MapPair> overhead_map(const std::vector<ResultRow>& rows, double con
           for (const auto& [bm, _] : *side)
             if (bm.first == name && bm.second.starts_with(kMetricSkippedPrefix))
               pair.skipped.push_back({name, which, bm.second.substr(kMetricSkippedPrefix.size())});
-        // work_ratio where both sides have it (runs before 2026-12-06 do
+        // spins_per_read where both sides have it (runs before 2026-12-06 do
         // not): the host's speed divided out.
-        std::string_view metric = kMapWorkRatio;
+        std::string_view metric = kMapSpinsPerRead;
         const auto* a = rows_of(off->second, name, metric);
         const auto* b = rows_of(on->second, name, metric);
         if (!a || !b) {

@@ -1,10 +1,10 @@
 // The overhead map (map_bench.cc: BM_Map/rate:R/ws:W/thp:H): per (arch,
 // kernel, accel) and pair of an isolation-off and an isolation-on
 // configuration with the same TLB setting (PCID, E0PD), as the macro tier
-// pairs them, each cell's loss: work_ratio (else ns_per_read) on against
-// off, with its
-// interval (replicates.h: across boots where both sides have two or
-// more), and the system-call rate each side really ran at. Then a
+// pairs them, each cell's loss: spins_per_read (else ns_per_read) on
+// against off, with its interval (replicates.h: across boots where both
+// sides have two or more), and the system-call rate each side really ran
+// at. Then a
 // prediction for a workload that makes a given number of system calls and
 // context switches per busy CPU-second over a given working set, read off
 // the map by interpolation.
@@ -36,9 +36,9 @@ std::string format_bytes(double bytes);
 
 struct MapCell {
   MapDials dials;
-  // What the loss is a ratio of: work_ratio (the iteration's time over its
-  // user work's alone in the same run), or ns_per_read where a side lacks
-  // it (an earlier run).
+  // What the loss is a ratio of: spins_per_read (time per read in units of
+  // a spin timed in the same run), or ns_per_read where a side lacks it
+  // (an earlier run).
   std::string_view metric;
   Pooled off, on;     // of metric
   Contrast contrast;  // on against off: its delta is the loss

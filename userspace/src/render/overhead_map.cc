@@ -64,9 +64,9 @@ std::string render_pair(const MapPair& pair, bool* one_boot) {
     for (const auto& [_, c] : at) metrics.insert(c->metric);
     const std::string what =
         !metrics.contains(kMapNsPerRead)
-            ? "an iteration's time over its user work's alone in the same run (work_ratio)"
-        : metrics.size() == 1 ? "time per page read of user work (ns_per_read: these runs have no work_ratio)"
-                              : "work_ratio where both sides have it, else ns_per_read";
+            ? "time per page read of user work in units of a spin timed in the same run (spins_per_read)"
+        : metrics.size() == 1 ? "time per page read of user work (ns_per_read: these runs have no spins_per_read)"
+                              : "spins_per_read where both sides have it, else ns_per_read";
     out += fmt::format("loss %: {}, {} against {} [{:g}% interval]\n", what, pair.on_label, pair.off_label,
                        kTableConfidence * 100);
     out += align_columns(loss, right);
