@@ -251,13 +251,12 @@ double spin_ticks() {
   return t[t.size() / 2];
 }
 
-
 // ns per read of user work alone: median_ticks_per_read() over
 // kCalibrationRounds windows, converted to ns by steady_clock over the
-// whole calibration. The same on both sides
-// of a pair: an interrupt that writes CR3 (isolation on) would otherwise
-// make the calibration slower there and give that side fewer reads per
-// call, so the two would compare different work per call.
+// whole calibration. The same on both sides of a pair: an interrupt that
+// writes CR3 (isolation on) would otherwise make the calibration slower
+// there and give that side fewer reads per call, so the two would compare
+// different work per call.
 double calibrate_ns_per_read(WorkingSet& ws) {
   using Clock = std::chrono::steady_clock;
   const auto t0 = Clock::now();

@@ -84,8 +84,7 @@ bool map_uses(const ResultRow& row) {
     return true;
   if (!is_map_benchmark(row.benchmark)) return false;
   return row.metric == kMapSpinsPerRead || row.metric == kMapNsPerRead || row.metric == kMapSyscallsPerS ||
-         row.metric == kMapReadsPerOp ||
-         row.metric == kMapThpPct || row.metric.starts_with(kMetricSkippedPrefix);
+         row.metric == kMapReadsPerOp || row.metric == kMapThpPct || row.metric.starts_with(kMetricSkippedPrefix);
 }
 
 std::vector<MapPair> overhead_map(const std::vector<ResultRow>& rows, double confidence) {
@@ -185,8 +184,9 @@ namespace {
 // terms is exact where c is constant; linear in the loss against log rate
 // is not, and where c is large the on rates crowd together near 1 / c (a
 // 4 MiB set under TCG: the cells made for 10k and 100k calls/s run at
-// 3.8k and 4.2k/s with pti=on), so a rate 5% above one cell read as
-// halfway to the next (CI, 2026-12-05: +305% predicted, +163% measured).
+// 3.8k and 4.2k/s with pti=on), so a rate 5% above one cell was read an
+// eighth of the way to the next (CI, 2026-12-05: +305% predicted, +163%
+// measured, the next cell +1332%).
 double to_linear(double loss_pct, bool on) {
   // A ratio of positive times is above -100%; an interval's end may not be.
   const double l = std::max(loss_pct / 100, -0.999);
