@@ -1,8 +1,8 @@
 """The overhead map (ptilab bench --map: BM_Map/rate:R/ws:W/thp:H) as
 `ptilab table --map-csv` computes it: per pair of an isolation-off and an
-isolation-on configuration, each cell's loss (time per page read of user work,
-in spins or ns, on against off) with its interval, and the system-call rates each side
-ran at. The statistics live in C++ (overhead_map.cc); this module runs it,
+isolation-on configuration, each cell's loss (time per page read of user
+work, in spins or ns, on against off) with its interval, and the system-call
+rates each side ran at. The statistics live in C++ (overhead_map.cc); this module runs it,
 reads its CSV and draws the chart: loss against calls per second (log x), a
 line per working set, the interval as a band, 4 KiB and huge pages apart."""
 

@@ -207,29 +207,6 @@ std::uint64_t user_ticks() {
 #endif
 }
 
-// Ticks per read of user work alone, with nothing entering the kernel:
-// the median of ROUNDS windows of WINDOW ticks, shorter than a timer tick
-// (most hold none; the median ignores those that do, and the emulator's
-// fast outliers), each after a warm pass over the set, a TLB flush every
-// few rounds (QEMU's TCG grows its TLB at those).
-double median_ticks_per_read(WorkingSet& ws, std::uint64_t window, int rounds) {
-  std::vector<double> per_read;  // ticks per read, a window each
-  for (int round = 0; round < rounds; ++round) {
-    if (round % kCalibrationFlushEvery == 0) flush_tlb();
-    benchmark::DoNotOptimize(ws.read(ws.pages()));
-    std::uint64_t reads = 0, ticks = 0;
-    const std::uint64_t start = user_ticks();
-    do {
-      benchmark::DoNotOptimize(ws.read(kCalibrationBatch));
-      reads += kCalibrationBatch;
-      ticks = user_ticks() - start;
-    } while (ticks < window);
-    per_read.push_back(static_cast<double>(ticks) / static_cast<double>(reads));
-  }
-  std::nth_element(per_read.begin(), per_read.begin() + per_read.size() / 2, per_read.end());
-  return per_read[per_read.size() / 2];
-}
-
 // A fixed amount of work that touches no memory (xorshift steps in
 // registers), timed in user_ticks(): its time follows the CPU's speed (under
 // TCG the host CPU's) and nothing else: no TLB, no cache, no kernel entry.
@@ -251,12 +228,15 @@ double spin_ticks() {
   return t[t.size() / 2];
 }
 
-// ns per read of user work alone: median_ticks_per_read() over
-// kCalibrationRounds windows, converted to ns by steady_clock over the
-// whole calibration. The same on both sides of a pair: an interrupt that
-// writes CR3 (isolation on) would otherwise make the calibration slower
-// there and give that side fewer reads per call, so the two would compare
-// different work per call.
+// ns per read of user work alone, with nothing entering the kernel: the
+// median of many windows shorter than a timer tick (most hold none; the
+// median ignores those that do, and the emulator's fast outliers), each
+// after a warm pass over the set, a TLB flush every few rounds (QEMU's
+// TCG grows its TLB at those); windows timed in user_ticks(), converted
+// to ns by steady_clock over the whole calibration. The same on both
+// sides of a pair: an interrupt that writes CR3 (isolation on) would
+// otherwise make the calibration slower there and give that side fewer
+// reads per call, so the two would compare different work per call.
 double calibrate_ns_per_read(WorkingSet& ws) {
   using Clock = std::chrono::steady_clock;
   const auto t0 = Clock::now();
@@ -270,7 +250,21 @@ double calibrate_ns_per_read(WorkingSet& ws) {
   }
   const double rough_ticks_per_s = static_cast<double>(user_ticks() - c0) / elapsed;
   const auto window = static_cast<std::uint64_t>(rough_ticks_per_s * kCalibrationSeconds);
-  const double best = median_ticks_per_read(ws, window, kCalibrationRounds);
+  std::vector<double> per_read;  // ticks per read, a window each
+  for (int round = 0; round < kCalibrationRounds; ++round) {
+    if (round % kCalibrationFlushEvery == 0) flush_tlb();
+    benchmark::DoNotOptimize(ws.read(ws.pages()));
+    std::uint64_t reads = 0, ticks = 0;
+    const std::uint64_t start = user_ticks();
+    do {
+      benchmark::DoNotOptimize(ws.read(kCalibrationBatch));
+      reads += kCalibrationBatch;
+      ticks = user_ticks() - start;
+    } while (ticks < window);
+    per_read.push_back(static_cast<double>(ticks) / static_cast<double>(reads));
+  }
+  std::nth_element(per_read.begin(), per_read.begin() + per_read.size() / 2, per_read.end());
+  const double best = per_read[per_read.size() / 2];
   const double ns_per_tick =
       std::chrono::duration<double, std::nano>(Clock::now() - t0).count() / static_cast<double>(user_ticks() - c0);
   return best * ns_per_tick;
