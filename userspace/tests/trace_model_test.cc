@@ -118,7 +118,7 @@ TEST(TraceModel, CostFromAPtiPair) {
 }
 
 TEST(TraceModel, EstimateIsRatesTimesCosts) {
-  IsolationCost cost = cost_from_probe("cr3_noflush", 50);  // 100 ns per entry
+  IsolationCost cost = cost_from_probe(x86_profile(), "cr3_noflush", 50);  // 100 ns per entry
   EXPECT_DOUBLE_EQ(cost.ns_per_entry, 100);
   cost.ns_per_mm_switch = 1000;
   const auto c = counters({{PTL_SYSCALLS, 2'000'000}, {PTL_MM_SWITCHES, 20'000}});

@@ -12,6 +12,7 @@
 #include "cmd/bench.h"
 #include "cmd/compare.h"
 #include "cmd/counters.h"
+#include "cmd/export.h"
 #include "cmd/hook.h"
 #include "cmd/merge.h"
 #include "cmd/probe.h"
@@ -441,15 +442,18 @@ void add_trace(CLI::App& app, Commands& t) {
   auto& o = t.trace;
   Command& c = t.list.emplace_back();
   CLI::App* sub = command(app, c, "trace",
-                          "ptilab trace [-p PID] [-i SEC] [-d SEC] [--csv FILE] [--top N] [--per-cpu]\n"
-                          "                    [-q] [--estimate [--cost-from RESULTS.csv | --map RESULTS.csv\n"
-                          "                    [--ws SIZE [--thp]]]] [--btf FILE] [-v]",
+                          "ptilab trace [-p PID] [-i SEC] [-d SEC] [--csv FILE] [--prometheus FILE] [--top N]\n"
+                          "                    [--per-cpu] [-q] [--estimate [--cost-from RESULTS.csv |\n"
+                          "                    --map RESULTS.csv [--ws SIZE [--thp]]]] [--btf FILE] [-v]",
                           "count kernel entries, mm switches and TLB flushes with eBPF",
                           "Count kernel entries, context switches (and those that change mm: a CR3/TTBR0\n"
                           "write) and TLB flushes by reason with eBPF, per CPU and per process, one row of\n"
                           "rates per interval as `perf stat -I`; Ctrl-C (or -d, or the -p process's exit)\n"
                           "prints totals and the derived kernel entries and CR3 writes per second. Needs\n"
-                          "root and the kernel's BTF (/sys/kernel/btf/vmlinux); no tracefs needed.");
+                          "root and the kernel's BTF (/sys/kernel/btf/vmlinux); no tracefs needed.\n"
+                          "--prometheus FILE keeps FILE, for node_exporter's textfile collector, up to date\n"
+                          "at every interval until stopped (SIGTERM, SIGINT): the isolation state, the\n"
+                          "module's probe while it is loaded, rates and counts, the estimate.");
   integer(sub, "-p,--pid", "PID", 1, kMaxPid, [&o](long v) { o.pid = static_cast<std::uint32_t>(v); },
           "count only this process");
   seconds(
@@ -462,6 +466,9 @@ void add_trace(CLI::App& app, Commands& t) {
   seconds(sub, "-d,--duration", [&o](double v) { o.duration = v; }, "stop after SEC seconds (default: at Ctrl-C)");
   text(sub, "--csv", "FILE", o.csv,
        "write totals as results CSV rows (benchmark trace,\ntrace:<comm>:<pid> for the top processes)");
+  text(sub, "--prometheus", "FILE", o.prometheus,
+       "rewrite FILE atomically at every interval in Prometheus's\ntext format (as ptilab export does; "
+       "--top 0 -q for a\nlong-running exporter)");
   integer(sub, "--top", "N", 0, 1000, [&o](long v) { o.top = static_cast<int>(v); },
           "processes shown per interval and in the totals\n(default 5; 0: none)");
   flag(sub, "--per-cpu", o.per_cpu, "a row per CPU too");
@@ -496,6 +503,52 @@ void add_trace(CLI::App& app, Commands& t) {
   c.run = [&o] { return run_trace(o); };
 }
 
+void add_export(CLI::App& app, Commands& t) {
+  auto& o = t.export_;
+  Command& c = t.list.emplace_back();
+  CLI::App* sub = command(app, c, "export",
+                          "ptilab export --prometheus FILE [-i SEC] [--cost-from RESULTS.csv |\n"
+                          "                     --map RESULTS.csv [--ws SIZE [--thp]]] [--btf FILE] [--debugfs DIR] [-v]",
+                          "isolation's state and live cost as Prometheus metrics",
+                          "Write FILE atomically in Prometheus's text exposition format, for node_exporter's\n"
+                          "textfile collector: whether isolation is on and why (labels arch, kernel,\n"
+                          "reason), the Meltdown bug, PCID (x86) or E0PD (arm64) and KASLR, what a\n"
+                          "page-table write costs (the module's probe, when loaded), kernel entries, mm\n"
+                          "switches and TLB flushes per second over -i SEC of tracing (root and BTF;\n"
+                          "without them the state alone, ptilab_tracer_up 0), and the estimated share of\n"
+                          "CPU isolation costs (the module's probe, --cost-from, or the overhead map).\n"
+                          "ptilab trace --prometheus FILE keeps such a file up to date.");
+  text(sub, "--prometheus", "FILE", o.prometheus, "the .prom file to write (atomically)")->required();
+  text(
+      sub, "-i,--interval", "SEC",
+      [&o](const std::string& v) {
+        const auto n = parse_number(v);
+        if (!n || !(*n >= 0) || *n > 86400) bad_value("--interval", "seconds, 0 (no trace) to 86400", v);
+        o.interval = *n;
+      },
+      "trace this long first (default 1; 0: the state only)");
+  CLI::Option* cost = text(sub, "--cost-from", "RESULTS.csv", o.cost_from,
+                           "price kernel entries and mm switches from an isolation on\nand off pair of ptilab bench "
+                           "(default: the module's probe)");
+  CLI::Option* map =
+      text(sub, "--map", "RESULTS.csv", o.map, "also the overhead map's prediction (ptilab bench --map)")
+          ->excludes(cost);
+  CLI::Option* ws = text(
+      sub, "--ws", "SIZE",
+      [&o](const std::string& v) {
+        const auto bytes = parse_size(v);
+        if (!bytes) bad_value("--ws", "a size in bytes, or with K, M or G (KiB, MiB, GiB): 64M", v);
+        o.ws = *bytes;
+      },
+      "the working set to read the map at (default: each of its own)");
+  ws->needs(map);
+  flag(sub, "--thp", o.thp, "with --ws: the working set is in transparent huge pages")->needs(ws);
+  text(sub, "--btf", "FILE", o.btf, "kernel BTF (default $PTILAB_BTF or /sys/kernel/btf/vmlinux)");
+  text(sub, "--debugfs", "DIR", o.debugfs, kDebugfsHelp);
+  flag(sub, "-v,--verbose", o.verbose, "libbpf's messages");
+  c.run = [&o] { return run_export(o); };
+}
+
 }  // namespace
 
 CLI::App* Commands::bench_app() const { return list.front().app; }
@@ -514,6 +567,7 @@ void add_commands(CLI::App& app, Commands& table) {
   add_schema(app, table);
   add_profiles(app, table);
   add_trace(app, table);
+  add_export(app, table);
 }
 
 }  // namespace ptilab::cli

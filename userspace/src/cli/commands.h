@@ -12,6 +12,7 @@
 #include "cmd/bench.h"
 #include "cmd/compare.h"
 #include "cmd/counters.h"
+#include "cmd/export.h"
 #include "cmd/hook.h"
 #include "cmd/merge.h"
 #include "cmd/probe.h"
@@ -52,6 +53,7 @@ struct Commands {
   bool schema_json = false;
   bool profiles_json = false;
   TraceOptions trace;
+  ExportOptions export_;  // `export` is a C++ keyword
 
   std::vector<std::string> passthrough;  // after "--", for a passthrough command
   bool saw_separator = false;            // "--" was given

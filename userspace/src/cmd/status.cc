@@ -33,6 +33,27 @@ GatheredState gather_state(const StatusOptions& o, std::string_view arch, std::s
   return g;
 }
 
+void probe_write_costs(const Debugfs& fs, const ArchProfile& profile, StatusReport& r) {
+  r.costs.clear();
+  r.costs_unknown.clear();
+  if (r.origin != StateOrigin::kModule) {
+    r.costs_unknown = "unknown without the module: insmod ptilab.ko, then `ptilab status` (as root) or `ptilab probe`";
+  } else if (!fs.writable("probe")) {
+    r.costs_unknown = "unknown: cannot write " + fs.file("probe").string() + " (run as root)";
+  } else {
+    const ProbeReport report = parse_probe(fs.read("probe"), fs.file("probe").string());
+    for (const std::string_view name : profile.write_probes) {
+      const PrimitiveSupport* p = report.find_primitive(name);
+      if (p && p->supported) r.costs.push_back(run_probe(fs, std::string(name), kStatusProbeIterations));
+    }
+    if (r.costs.empty())
+      r.costs_unknown = "unknown: this CPU supports none of the probes of a " + std::string(profile.pt_write);
+  }
+  const std::string what = "cost of a " + std::string(profile.pt_write);
+  std::erase(r.verdict.unknown, what);
+  if (!r.costs_unknown.empty()) r.verdict.unknown.push_back(what);
+}
+
 StatusReport gather_status(const StatusOptions& o) {
   const SystemInfo sys = read_system_info(o.cmdline);
   const ArchProfile& profile = profile_for(sys.arch);
@@ -46,20 +67,7 @@ StatusReport gather_status(const StatusOptions& o) {
   // What it costs here: only the module can time a page-table write.
   r.write_name = profile.pt_write;
   r.unit = profile.probe_unit;
-  const Debugfs fs(o.debugfs);
-  if (r.origin != StateOrigin::kModule) {
-    r.costs_unknown = "unknown without the module: insmod ptilab.ko, then `ptilab status` (as root) or `ptilab probe`";
-  } else if (!fs.writable("probe")) {
-    r.costs_unknown = "unknown: cannot write " + fs.file("probe").string() + " (run as root)";
-  } else {
-    const ProbeReport report = parse_probe(fs.read("probe"), fs.file("probe").string());
-    for (const std::string_view name : profile.write_probes) {
-      const PrimitiveSupport* p = report.find_primitive(name);
-      if (p && p->supported) r.costs.push_back(run_probe(fs, std::string(name), kStatusProbeIterations));
-    }
-    if (r.costs.empty()) r.costs_unknown = "unknown: this CPU supports none of the probes of a " + r.write_name;
-  }
-  if (!r.costs_unknown.empty()) r.verdict.unknown.emplace_back("cost of a " + r.write_name);
+  if (o.probes) probe_write_costs(Debugfs(o.debugfs), profile, r);
   // Inside a VM the hypervisor or emulator sets what a CR3 write costs.
   CpuIdentity cpu;
   if (const auto cpuinfo = try_read_text_file(o.cpuinfo)) {

@@ -13,6 +13,10 @@ namespace ptilab {
 
 struct StatusOptions {
   bool json = false;
+  // Time a page-table write with the module's probes (when it is loaded
+  // and writable); false leaves costs empty and costs_unknown unset, for
+  // probe_write_costs() later.
+  bool probes = true;
   std::filesystem::path debugfs = std::filesystem::path(kDebugfsDir);
   // The kernel's files, injectable for tests.
   std::filesystem::path meltdown = kMeltdownPath;
@@ -34,6 +38,13 @@ GatheredState gather_state(const StatusOptions& options, std::string_view arch, 
 // The state, its verdict, the probes of a page-table write when the module
 // can run them, the CPU. Throws Error.
 StatusReport gather_status(const StatusOptions& options);
+
+// The module's probes of one page-table write (the profile's
+// write_probes this CPU supports, kStatusProbeIterations each) into
+// r.costs, or why there are none into r.costs_unknown (and "cost of a
+// ..." among r.verdict.unknown). r.origin says whether the module is
+// there. Throws Error for a malformed probe file.
+void probe_write_costs(const Debugfs& fs, const ArchProfile& profile, StatusReport& r);
 
 int run_status(const StatusOptions& options);
 

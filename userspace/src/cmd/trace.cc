@@ -1,6 +1,7 @@
 #include "cmd/trace.h"
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,6 +13,7 @@
 #include <utility>
 
 #include "cmd/bench.h"
+#include "cmd/export.h"
 #include "kernel/module_files.h"
 #include "kernel/probe.h"
 #include "kernel/state.h"
@@ -45,6 +47,14 @@ bool alive(std::uint32_t pid) {
   }
 }
 
+// The process's own CPU time, user + system: the exporter's cost.
+double own_cpu_seconds() {
+  rusage ru {};
+  ::getrusage(RUSAGE_SELF, &ru);
+  const auto s = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6; };
+  return s(ru.ru_utime) + s(ru.ru_stime);
+}
+
 std::string comm_of(std::uint32_t pid) {
   try {
     std::string c = read_text_file("/proc/" + std::to_string(pid) + "/comm");
@@ -57,23 +67,24 @@ std::string comm_of(std::uint32_t pid) {
 
 // What isolation adds per entry and mm switch: --cost-from, else the
 // module's probe, else an error saying what to provide.
-IsolationCost resolve_cost(const TraceOptions& o, const Isolation& iso) {
+IsolationCost resolve_cost(const TraceOptions& o, const ArchProfile& profile, const Isolation& iso) {
   if (o.cost_from) return cost_from_results(read_results(*o.cost_from), o.cost_from->string());
   const Debugfs fs(o.debugfs);
   std::error_code ec;
   if (!fs.unavailable() && std::filesystem::exists(fs.file("probe"), ec)) {
     const ProbeReport report = parse_probe(fs.read("probe"), fs.file("probe").string());
-    // With PCID the entry code writes CR3 with NOFLUSH; without, each write flushes.
-    const std::string name = iso.pcid == kOn ? "cr3_noflush" : "cr3_flush";
+    const std::string name(profile.entry_write_probe(*iso.column(profile.tlb_key)));
     const PrimitiveSupport* p = report.find_primitive(name);
     if (p && p->supported) {
       const ProbeOutcome out = run_probe(fs, name, kDefaultProbeIterations);
-      if (out.kind == ProbeOutcome::Kind::kMeasured && out.median_ns) return cost_from_probe(name, *out.median_ns);
+      if (out.kind == ProbeOutcome::Kind::kMeasured && out.median_ns)
+        return cost_from_probe(profile, name, *out.median_ns);
       throw Error("trace --estimate: probe " + name + " failed: " + out.error);
     }
   }
-  throw Error("trace --estimate: no isolation cost known: load ptilab.ko (its cr3 probes time a CR3 write) or pass "
-              "--cost-from results.csv holding a pti=on and a pti=off run (make vm-bench writes one)");
+  throw Error("trace --estimate: no isolation cost known: load ptilab.ko (its probes time a " +
+              std::string(profile.pt_write) + ") or pass --cost-from results.csv holding an isolation on and off "
+              "run (make vm-bench writes one)");
 }
 
 }  // namespace
@@ -86,6 +97,7 @@ int run_trace(const TraceOptions& o) {
   const SystemInfo sys = read_system_info();
   StateSources sources;
   sources.state_file = o.state_file;
+  sources.module_state = o.debugfs / "state";
   const Isolation iso = detect_isolation(sources, sys.arch, sys.kernel);
   for (const auto& w : iso.warnings) std::cerr << "ptilab: warning: " << w << "\n";
   const ArchProfile& profile = profile_for(sys.arch);
@@ -96,20 +108,27 @@ int run_trace(const TraceOptions& o) {
   std::optional<IsolationCost> cost;
   // --map: the map, and the pair of it this host reads, before anything
   // is traced.
-  std::vector<MapPair> map_pairs;
-  const MapPair* map_pair = nullptr;
-  if (o.map) {
-    std::vector<ResultRow> rows;
-    for_each_result(*o.map, [&](ResultRow&& r) {
-      if (map_uses(r)) rows.push_back(std::move(r));
-    });
-    map_pairs = overhead_map(rows, kTableConfidence);
-    map_pair = choose_pair(map_pairs, sys.arch, sys.kernel, *iso.column(profile.tlb_key), o.accel.value_or("none"));
-    if (!map_pair)
-      throw Error("trace --map: " + o.map->string() + " has no overhead map for " + sys.arch +
-                  " (BM_Map cells with isolation on and off; ptilab bench --map full, or make vm-bench)");
-  } else if (o.estimate) {
-    cost = resolve_cost(o, iso);
+  LoadedMap map;
+  if (o.map)
+    map = load_map(*o.map, sys.arch, sys.kernel, *iso.column(profile.tlb_key), o.accel.value_or("none"));
+  else if (o.estimate)
+    cost = resolve_cost(o, profile, iso);
+  const MapPair* const map_pair = map.pair;
+  // --prometheus: the file is written once before tracing (a path that
+  // cannot be written fails here), then at every interval.
+  std::optional<FleetExporter> exporter;
+  if (o.prometheus) {
+    FleetSources fs;
+    fs.file = *o.prometheus;
+    fs.debugfs = o.debugfs;
+    fs.cost_from = o.cost_from;
+    fs.map = o.map;
+    fs.ws = o.ws;
+    fs.thp = o.thp;
+    fs.accel = o.accel.value_or("none");
+    fs.pid = o.pid;
+    exporter.emplace(std::move(fs), sys);
+    exporter->write(std::nullopt, false, std::nullopt);
   }
 
   TraceBpfOptions bo;
@@ -164,14 +183,45 @@ int run_trace(const TraceOptions& o) {
   auto now_s = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
   TraceSnapshot prev = bpf.read();
   prev.seconds = now_s();
+  // The counts start at this read, not at start: the totals' time does too.
+  const double first_read = prev.seconds;
+  // What the end needs, and no more, so that a trace left running (the
+  // exporter) keeps a bounded footprint: the running totals; the per-
+  // process totals only for a top list; each interval's totals only for
+  // --csv (its rates' spread).
+  CounterArray total{};
+  std::size_t nr_intervals = 0;
   std::vector<TraceInterval> intervals;
   std::map<std::uint32_t, PidCounts> pid_totals;
+  const bool keep_pids = !o.pid && o.top > 0;
+
+  FleetTrace fleet;
+  fleet.available = bpf.available();
+  fleet.isolation_on = iso_on;
+  fleet.total = total;
+  // A failed rewrite keeps the last good file, and the trace going.
+  auto export_now = [&] {
+    if (!exporter) return;
+    try {
+      exporter->write(fleet, true, own_cpu_seconds());
+    } catch (const Error& e) {
+      std::cerr << "ptilab: trace: " << e.what() << " (the last file written stays)" << std::endl;
+    }
+  };
+  export_now();
 
   auto take = [&](bool print) {
     TraceSnapshot cur = bpf.read();
     cur.seconds = now_s();
     TraceInterval iv = interval_between(prev, cur);
-    accumulate_pids(pid_totals, iv.pids);
+    if (keep_pids) accumulate_pids(pid_totals, iv.pids);
+    for (int i = 0; i < PTL_NR_COUNTERS; ++i) total[i] += iv.total[i];
+    ++nr_intervals;
+    fleet.last = iv.total;
+    fleet.last_seconds = iv.seconds;
+    fleet.total = total;
+    fleet.total_seconds = cur.seconds - first_read;
+    export_now();
     if (print && !o.quiet) {
       std::string out = table_row(iv.end, o.pid ? "pid" : "all", iv.total, iv.seconds, bpf.available(), iso_on);
       if (o.per_cpu)
@@ -189,7 +239,11 @@ int run_trace(const TraceOptions& o) {
     bpf.forget(gone);
     for (const auto pid : gone) cur.pids.erase(pid);
     prev = std::move(cur);
-    intervals.push_back(std::move(iv));
+    if (o.csv) {
+      iv.cpus.clear();
+      iv.pids.clear();
+      intervals.push_back(std::move(iv));
+    }
   };
 
   double next = o.interval;
@@ -213,13 +267,10 @@ int run_trace(const TraceOptions& o) {
     }
   }
   // The last, partial interval.
-  if (now_s() - prev.seconds > 1e-3 || intervals.empty()) take(!o.quiet);
+  if (now_s() - prev.seconds > 1e-3 || nr_intervals == 0) take(!o.quiet);
   sigprocmask(SIG_UNBLOCK, &stop_signals, nullptr);
 
-  const double seconds = prev.seconds;
-  CounterArray total{};
-  for (const auto& iv : intervals)
-    for (int i = 0; i < PTL_NR_COUNTERS; ++i) total[i] += iv.total[i];
+  const double seconds = prev.seconds - first_read;
   std::vector<PidCounts> all_pids;
   for (const auto& [_, p] : pid_totals) all_pids.push_back(p);
   // With -p the target is the only process: no list.
@@ -275,6 +326,7 @@ int run_trace(const TraceOptions& o) {
       std::cout << "\n" << format_prediction(*map_pair, q, predict(*map_pair, q), rate_basis, ws_basis);
     }
   }
+  if (exporter) std::cerr << "ptilab: trace: " << exporter->file().string() << " holds the last interval" << std::endl;
   if (o.csv) {
     const RunInfo run = make_run_info(sys, iso, wall_start, o.run_id, o.host, o.accel);
     const auto rows = trace_rows(run, intervals, bpf.available(), iso_on, top, seconds);

@@ -21,6 +21,9 @@ struct TraceOptions {
   double interval = kDefaultTraceInterval;  // -i seconds
   std::optional<double> duration;           // -d seconds; default until Ctrl-C (or -p's exit)
   std::optional<std::filesystem::path> csv;
+  // Rewrite this file (Prometheus text format, atomically) at every
+  // interval: the state, the counts and the estimate (cmd/export.h).
+  std::optional<std::filesystem::path> prometheus;
   int top = kDefaultTraceTop;  // processes per interval and in the totals; 0: none
   bool per_cpu = false;
   bool quiet = false;  // no interval rows, totals only

@@ -211,6 +211,10 @@ CpuIdentity cpu(std::string_view cpuinfo) {
   return id;
 }
 
+// KPTI's trampoline switches TTBR1 (and the ASID with it) on every entry
+// and exit, with or without E0PD.
+std::string_view entry_write_probe(std::string_view /*e0pd*/) { return "ttbr1_isb"; }
+
 }  // namespace
 
 const ArchProfile& arm64_profile() {
@@ -249,10 +253,18 @@ const ArchProfile& arm64_profile() {
         "unknown: the kernel decided in a way ptilab does not model (or the module is not loaded: only it can tell "
         "KASLR's KPTI from none on arm64)";
     a.turn_off = "kpti=0 or mitigations=off";
+    a.fleet_flags = {
+        {"e0pd_hw", "ptilab_e0pd_present",
+         "Whether the CPU has E0PD (ARMv8.5), which makes KPTI unnecessary for KASLR (1 yes, 0 no)"},
+        {"e0pd_enabled", "ptilab_e0pd_enabled", "Whether the kernel turned E0PD on: TCR_EL1.E0PD1 (1 yes, 0 no)"},
+        {"kaslr", "ptilab_kaslr_enabled",
+         "Whether the kernel's base is randomized: KASLR, which forces KPTI without E0PD (1 yes, 0 no)"},
+    };
     a.kernel_isolation = kernel_isolation;
     a.kernel_state = kernel_state;
     a.decide = decide;
     a.cpu = cpu;
+    a.entry_write_probe = entry_write_probe;
     return a;
   }();
   return p;

@@ -94,6 +94,9 @@ std::string profiles_json() {
     j["reasons"] = reasons;
     j["cmdline_reason"] = {{"known", kCmdlineReasonTemplate}, {"unknown", kCmdlineReasonTemplateUnknown}};
     j["turn_off"] = p->turn_off;
+    nlohmann::ordered_json flags = nlohmann::ordered_json::array();
+    for (const auto& f : p->fleet_flags) flags.push_back({{"key", f.key}, {"metric", f.metric}});
+    j["fleet_flags"] = flags;
     profiles.push_back(std::move(j));
   }
   return nlohmann::ordered_json{{"profiles", profiles}}.dump(2) + "\n";

@@ -22,6 +22,15 @@ struct ReasonText {
   std::string_view sentence;  // for people
 };
 
+// A yes/no fact of the state that a fleet watches: a Prometheus gauge
+// (ptilab export, ptilab trace --prometheus), 1 when the state key is on,
+// 0 when off, absent when unknown.
+struct FleetFlag {
+  std::string_view key;     // state key: "pcid", "e0pd_hw", "kaslr"
+  std::string_view metric;  // "ptilab_pcid_available"
+  std::string_view help;
+};
+
 // What /proc/cpuinfo says the CPU is.
 struct CpuIdentity {
   std::string model;  // "Intel(R) Xeon(R) ... @ 2.40GHz", "Arm Cortex-A72 r0p3"; empty if unknown
@@ -47,6 +56,7 @@ struct ArchProfile {
   std::vector<ReasonText> reasons;          // every reason token but cmdline:<option>
   std::string_view unknown_reason;          // the sentence for "unknown"
   std::string_view turn_off;                // the command-line options that turn it off
+  std::vector<FleetFlag> fleet_flags;       // the state's facts a fleet watches, in export order
 
   // Without the module: the results columns, and the module-like keys the
   // kernel's own files give (inferred reason included, unknowns left out).
@@ -56,6 +66,11 @@ struct ArchProfile {
   StatusVerdict (*decide)(const ArchProfile& self, const KeyValues& state, StateOrigin origin) = nullptr;
   // The CPU, from /proc/cpuinfo.
   CpuIdentity (*cpu)(std::string_view cpuinfo) = nullptr;
+  // The probe of the page-table write each kernel entry and exit makes
+  // with isolation on, given the state's TLB column (pcid, e0pd): what an
+  // entry is priced at from the module's probes (ptilab trace --estimate,
+  // the exporter's estimate).
+  std::string_view (*entry_write_probe)(std::string_view tlb) = nullptr;
 
   // "pti=on", "kpti=off,e0pd=on": a results row's configuration.
   std::string label(const ResultRow& row, bool with_tlb) const;

@@ -202,6 +202,10 @@ CpuIdentity cpu(std::string_view cpuinfo) {
   return id;
 }
 
+// With PCID the entry code writes CR3 with NOFLUSH; without, each write
+// flushes the non-global TLB.
+std::string_view entry_write_probe(std::string_view pcid) { return pcid == kOn ? "cr3_noflush" : "cr3_flush"; }
+
 }  // namespace
 
 const ArchProfile& x86_profile() {
@@ -231,10 +235,18 @@ const ArchProfile& x86_profile() {
     };
     a.unknown_reason = "unknown: the kernel decided in a way ptilab does not model";
     a.turn_off = "pti=off, nopti or mitigations=off";
+    a.fleet_flags = {
+        {"pcid", "ptilab_pcid_available",
+         "Whether the CPU has PCID, which lets PTI's CR3 writes keep the TLB (1 yes, 0 no)"},
+        {"pcid_enabled", "ptilab_pcid_enabled", "Whether the kernel uses PCID: CR4.PCIDE (1 yes, 0 no)"},
+        {"invpcid", "ptilab_invpcid_available", "Whether the CPU has INVPCID (1 yes, 0 no)"},
+        {"kaslr", "ptilab_kaslr_enabled", "Whether the kernel's base is randomized: KASLR (1 yes, 0 no)"},
+    };
     a.kernel_isolation = kernel_isolation;
     a.kernel_state = kernel_state;
     a.decide = decide;
     a.cpu = cpu;
+    a.entry_write_probe = entry_write_probe;
     return a;
   }();
   return p;

@@ -294,15 +294,16 @@ IsolationCost cost_from_results(const std::vector<ResultRow>& rows, std::string_
   return c;
 }
 
-IsolationCost cost_from_probe(std::string_view primitive, double cr3_write_ns) {
+IsolationCost cost_from_probe(const ArchProfile& profile, std::string_view primitive, double write_ns) {
+  const std::string write(profile.pt_write), reg(profile.pt_register);
   IsolationCost c;
   c.source = "ptilab.ko probe " + std::string(primitive);
-  c.ns_per_entry = 2 * cr3_write_ns;
+  c.ns_per_entry = 2 * write_ns;
   c.ns_per_mm_switch = 0;
-  c.inputs.push_back(std::string(primitive) + ": " + fixed(cr3_write_ns, 1) + " ns per CR3 write (median); 2 per entry+exit = " +
+  c.inputs.push_back(std::string(primitive) + ": " + fixed(write_ns, 1) + " ns per " + write + " (median); 2 per entry+exit = " +
                      fixed(c.ns_per_entry, 1) + " ns");
-  c.assumptions.push_back("only the CR3 writes are counted: entry-code work and TLB refills after them are not");
-  c.assumptions.push_back("an mm switch writes CR3 with or without isolation: no extra cost counted");
+  c.assumptions.push_back("only the " + reg + " writes are counted: entry-code work and TLB refills after them are not");
+  c.assumptions.push_back("an mm switch writes " + reg + " with or without isolation: no extra cost counted");
   return c;
 }
 

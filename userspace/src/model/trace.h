@@ -106,8 +106,9 @@ struct IsolationCost {
 // Rows of several runs per configuration are averaged. Throws Error naming
 // what is missing.
 IsolationCost cost_from_results(const std::vector<ResultRow>& rows, std::string_view source);
-// From the module's probe: two CR3 writes per entry and exit.
-IsolationCost cost_from_probe(std::string_view primitive, double cr3_write_ns);
+// From the module's probe of the page-table write (the profile's
+// entry_write_probe): two per entry and exit.
+IsolationCost cost_from_probe(const ArchProfile& profile, std::string_view primitive, double write_ns);
 
 struct Estimate {
   double entries_per_s = 0;
