@@ -60,6 +60,18 @@ StatusReport gather_status(const StatusOptions& o) {
     if (r.costs.empty()) r.costs_unknown = "unknown: this CPU supports none of the probes of a " + r.write_name;
   }
   if (!r.costs_unknown.empty()) r.verdict.unknown.emplace_back("cost of a " + r.write_name);
+  // Kernel text locality: the module's placement of the kernel's ranges,
+  // else only the nodes and their CPUs (sysfs).
+  std::optional<NumaPlacement> placement;
+  std::string no_placement;
+  if (r.origin != StateOrigin::kModule)
+    no_placement = "unknown without the module: insmod ptilab.ko, then `ptilab status` (as root)";
+  else if (const auto text = try_read_text_file(fs.file("numa")))
+    placement = parse_numa(*text, fs.file("numa").string());
+  else
+    no_placement = "unknown: cannot read " + fs.file("numa").string() + " (a ptilab.ko without it, or not root)";
+  r.locality = locality_status(placement, read_sysfs_nodes(o.nodes), no_placement);
+  if (!placement) r.verdict.unknown.emplace_back("where the kernel's text is (NUMA node)");
   // Inside a VM the hypervisor or emulator sets what a CR3 write costs.
   CpuIdentity cpu;
   if (const auto cpuinfo = try_read_text_file(o.cpuinfo)) {

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "kernel/debugfs.h"
+#include "kernel/numa.h"
 #include "model/status.h"
 
 namespace ptilab {
@@ -18,6 +19,7 @@ struct StatusOptions {
   std::filesystem::path meltdown = kMeltdownPath;
   std::filesystem::path cpuinfo = kCpuinfoPath;
   std::filesystem::path cmdline = kCmdlinePath;
+  std::filesystem::path nodes = kSysfsNodeDir;
 };
 
 struct GatheredState {
