@@ -32,9 +32,10 @@ std::string placement_line(const PlacedRange& r) {
   if (!r.unresolved.empty()) return r.name + ": cannot tell (" + r.unresolved + ")";
   std::string s = fmt::format("{}: node {} ({:.0f}%)", r.name, *r.node, r.node_pct());
   for (const auto& [nid, pages] : r.node_pages)
-    if (nid != *r.node) s += fmt::format(", node {} {} pages", nid, pages);
-  if (r.unknown_pages) s += fmt::format(", {} pages of no known node", r.unknown_pages);
-  s += fmt::format("; {} pages at {} ({} table)", r.pages, r.phys, r.table);
+    if (nid != *r.node) s += fmt::format(", node {} {} page{}", nid, pages, pages == 1 ? "" : "s");
+  if (r.unknown_pages)
+    s += fmt::format(", {} page{} of no known node", r.unknown_pages, r.unknown_pages == 1 ? "" : "s");
+  s += fmt::format("; {} page{} at {} ({} table)", r.pages, r.pages == 1 ? "" : "s", r.phys, r.table);
   return s;
 }
 
