@@ -6,8 +6,8 @@
  * Everything lives in one debugfs directory, /sys/kernel/debug/ptilab/.
  * This file is the thin front end: it owns the directory, hands what
  * users write to parse.c (strictly: anything unexpected is -EINVAL and
- * changes nothing), and calls the mechanisms in state.c, probe.c, hooks.c
- * and ptaudit.c.
+ * changes nothing), and calls the mechanisms in state.c, probe.c, hooks.c,
+ * ptaudit.c and numa.c.
  */
 #define pr_fmt(fmt)	"ptilab: " fmt
 
@@ -193,6 +193,15 @@ static int ptaudit_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(ptaudit);
 
+/* ---- kernel text locality --------------------------------------------- */
+
+static int numa_show(struct seq_file *m, void *v)
+{
+	ptilab_numa_show(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(numa);
+
 static int __init ptilab_init(void)
 {
 	int ret;
@@ -210,7 +219,8 @@ static int __init ptilab_init(void)
 
 	/*
 	 * Root only: the state says which mitigations are missing, the audit
-	 * prints kernel addresses, probes and hooks perturb the machine.
+	 * prints kernel addresses and numa physical ones, probes and hooks
+	 * perturb the machine.
 	 */
 	debugfs_create_file("state", 0400, ptilab_dir, NULL, &state_fops);
 	debugfs_create_file("state.json", 0400, ptilab_dir, NULL,
@@ -222,6 +232,7 @@ static int __init ptilab_init(void)
 			    &hook_flush_fops);
 	debugfs_create_file("hooks", 0400, ptilab_dir, NULL, &hooks_fops);
 	debugfs_create_file("ptaudit", 0400, ptilab_dir, NULL, &ptaudit_fops);
+	debugfs_create_file("numa", 0400, ptilab_dir, NULL, &numa_fops);
 	pr_info("loaded%s\n", allow_hooks ? " (test hooks allowed)" : "");
 	return 0;
 }

@@ -162,4 +162,37 @@ void ptilab_audit_show(struct seq_file *m);
 /* KASLR: whether the kernel image is not at its link-time address. */
 bool ptilab_arch_kaslr(void);
 
+/* ---- kernel text locality (numa.c) ----------------------------------- */
+
+enum ptilab_numa_kind { PTILAB_NUMA_WINDOW, PTILAB_NUMA_TEXT, PTILAB_NUMA_RODATA };
+
+/*
+ * One range whose pages numa.c places on nodes.  Either every mapping in
+ * the window [start, end) of pgd (kind PTILAB_NUMA_WINDOW), or the run of
+ * read-only executable (TEXT) or read-only data (RODATA) mappings that
+ * holds anchor, looked for in [start, end).  unresolved, when set, says
+ * why the range cannot be placed, and nothing else is read.
+ */
+struct ptilab_numa_range {
+	const char *name;		/* "text", "entry_text", "vectors", ... */
+	const char *what;		/* one line for users */
+	pgd_t *pgd;
+	const char *table;		/* the table's name, as the audit's */
+	unsigned long start, end;
+	unsigned long anchor;
+	enum ptilab_numa_kind kind;
+	const char *unresolved;
+};
+
+#define PTILAB_NUMA_MAX_RANGES	4
+
+void ptilab_numa_show(struct seq_file *m);
+/* The kernel's own top-level table (init_mm's is not exported). */
+pgd_t *ptilab_arch_kernel_pgd(void);
+/* Where to look for the kernel image's run around anchor. */
+void ptilab_arch_image_bounds(unsigned long anchor, unsigned long *start,
+			      unsigned long *end);
+/* The entry code's ranges, at most max of them; returns how many. */
+int ptilab_arch_numa_entry(struct ptilab_numa_range *r, int max);
+
 #endif /* PTILAB_H */

@@ -279,7 +279,7 @@ def tlb_pages(benchmark):
 class Dataset:
     """Every row of every run, indexed for the sections."""
 
-    def __init__(self, runs, baseline=None, workloads=(), maps=()):
+    def __init__(self, runs, baseline=None, workloads=(), maps=(), localities=()):
         self.runs = runs
         self.baseline = baseline  # a Run or None; also in runs
         # The macro tier's benchmark families (ptilab schema --json): shown
@@ -287,6 +287,8 @@ class Dataset:
         self.workloads = frozenset(workloads)
         # The overhead map's (its own section too).
         self.maps = frozenset(maps)
+        # The per-node benchmarks' (kernel text locality: their own section).
+        self.localities = frozenset(localities)
         raw = [r for run in runs for r in run.rows]
         seen = {}
         for r in raw:
@@ -367,15 +369,19 @@ class Dataset:
         """Whether the benchmark is a cell of the overhead map."""
         return benchmark.split("/", 1)[0] in self.maps
 
+    def is_locality(self, benchmark):
+        """Whether the benchmark is a per-node benchmark (kernel text locality)."""
+        return benchmark.split("/", 1)[0] in self.localities
+
     def benchmarks(self, pred=lambda b: True, metric="ns_per_op"):
         """Microbenchmarks with the metric, in the order the runs wrote
-        them (the macro tier's workloads and the map's cells are not among
-        them)."""
+        them (the macro tier's workloads, the map's cells and the per-node
+        benchmarks are not among them)."""
         out, seen = [], set()
         for r in self.rows:
             if r.metric == metric and r.benchmark.startswith("BM_") and r.benchmark not in seen \
                     and not self.is_workload(r.benchmark) and not self.is_map(r.benchmark) \
-                    and pred(r.benchmark):
+                    and not self.is_locality(r.benchmark) and pred(r.benchmark):
                 seen.add(r.benchmark)
                 out.append(r.benchmark)
         return out

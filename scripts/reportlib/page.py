@@ -17,7 +17,7 @@ from collections import Counter
 import jinja2
 from markupsafe import Markup
 
-from . import macro, overhead_map, plots, seed
+from . import locality, macro, overhead_map, plots, seed
 from .data import accel_label, extra_cr3, tlb_pages
 
 SECTIONS = [
@@ -26,6 +26,7 @@ SECTIONS = [
     ("benchmarks", "Benchmarks"),
     ("macro", "Macro tier: builds and servers"),
     ("map", "Overhead map: rate and working set"),
+    ("locality", "Kernel text locality"),
     ("tlb", "TLB working set"),
     ("extra-cr3", "Extra CR3 writes"),
     ("probes", "Cost probes"),
@@ -90,6 +91,11 @@ def fmt_ns(v):
         return "–"
     f, unit = plots.time_scale(abs(v))
     return f"{v / f:,.1f} {unit}" if unit != "ns" else f"{v:,.1f} ns"
+
+
+def fmt_mean_sd_ns(mean, sd):
+    """'1616.1 ns ±2.1%' (the stddev as % of the mean, as ptilab table)."""
+    return f"{mean:.1f} ns ±{100 * sd / mean:.1f}%" if mean > 0 else f"{mean:.1f} ns"
 
 
 def fmt_rate(v):
@@ -201,6 +207,7 @@ class Page:
             comparer.deltas(a, b)
         self.macro_pairs, self.macro_failure = macro.macro_tier(ds, comparer.binary)
         self.map_pairs, self.map_failure = overhead_map.overhead_map(ds, comparer.binary)
+        self.locality_groups, self.locality_failure = locality.kernel_text_locality(ds, comparer.binary)
 
     # -- helpers ----------------------------------------------------------
     def deltas(self, a, b):
@@ -617,6 +624,65 @@ class Page:
                           "score": score, "seed003": seed003})
         return {"failure": self.macro_failure, "pairs": pairs}
 
+    def locality(self):
+        """Kernel text locality: where each configuration's module placed
+        the kernel's ranges (its numa rows), and the per-node benchmarks."""
+        placements = []
+        for c in self.ds.configs:
+            info = self.ds.info(c, "numa")
+            if not info:
+                continue
+            nodes = [f"node {k[4:-5]}: CPU{'s' if ',' in v or '-' in v else ''} {v}"
+                     for k, v in sorted(info.items()) if re.fullmatch(r"node\d+\.cpus", k)]
+            ranges = []
+            for name in dict.fromkeys(k.split(".")[1] for k in info if k.startswith("range.")):
+                p = f"range.{name}."
+                if p + "unresolved" in info:
+                    ranges.append({"name": name, "where": f"cannot tell ({info[p + 'unresolved']})"})
+                    continue
+                node, pages = info.get(p + "node"), float(info.get(p + "pages", "0"))
+                on = float(info.get(f"{p}node{node}_pages", "0"))
+                pct = f" ({100 * on / pages:.0f}%)" if pages else ""
+                ranges.append({"name": name,
+                               "where": f"node {node}{pct}, {pages:.0f} page{'' if pages == 1 else 's'}"})
+            placements.append({"label": f"{c.arch} · {c.kernel} · {self.ds.label(c)}", "tag": tag(c.accel), "nodes": nodes,
+                               "ranges": ranges})
+        groups = []
+        for g in self.locality_groups:
+            nodes = sorted({c.node for cells in g.lines.values() for c in cells})
+            cpus = {c.node: c.cpu for cells in g.lines.values() for c in cells if c.cpu is not None}
+            heads = []
+            for n in nodes:
+                inner = ([f"CPU {cpus[n]}"] if n in cpus else []) + (["text"] if n == g.text_node else [])
+                heads.append(f"node {n}" + (f" ({', '.join(inner)})" if inner else ""))
+            ratio_heads = [f"node {n}/node {g.reference}" for n in nodes if n != g.reference]
+            rows = []
+            for family, cells in g.lines.items():
+                by = {c.node: c for c in cells}
+                times = [fmt_mean_sd_ns(by[n].mean_ns, by[n].stddev_ns) if n in by else "–" for n in nodes]
+                ratios = []
+                for n in nodes:
+                    if n == g.reference:
+                        continue
+                    c = by.get(n)
+                    if c is None or c.ratio is None:
+                        ratios.append("–")
+                        continue
+                    text = f"{c.ratio:.2f}×"
+                    if c.ci_low is not None:
+                        text += f" [{c.ci_low:.2f}, {c.ci_high:.2f}] {c.verdict}"
+                    if not c.across_boots:
+                        text += " (one boot)"
+                    ratios.append(text)
+                rows.append({"benchmark": family, "times": times, "ratios": ratios})
+            boots_n = max((c.boots for cells in g.lines.values() for c in cells), default=0)
+            groups.append({"arch": g.arch, "kernel": g.kernel, "tag": tag(g.accel), "config": g.config,
+                           "boots": boots(boots_n),
+                           "text": f"kernel text on node {g.text_node}" if g.text_node is not None
+                           else "kernel text's node not recorded",
+                           "heads": heads, "ratio_heads": ratio_heads, "rows": rows, "note": g.note})
+        return {"failure": self.locality_failure, "placements": placements, "groups": groups}
+
     def overhead_map(self):
         pairs = []
         for pi, p in enumerate(self.map_pairs):
@@ -737,7 +803,7 @@ class Page:
     def render(self):
         models = {
             "overview": self.overview, "state": self.state, "benchmarks": self.benchmarks, "macro": self.macro,
-            "map": self.overhead_map,
+            "map": self.overhead_map, "locality": self.locality,
             "tlb": self.tlb, "extra-cr3": self.extra_cr3, "probes": self.probes, "trace": self.trace,
             "counters": self.counters, "arm64": self.arm64, "seed": self.seed_section,
             "baseline": self.baseline,

@@ -62,6 +62,7 @@ class Binary:
     workloads: tuple  # the macro tier's benchmark families ("BM_Macro_BuildLua")
     maps: tuple  # the overhead map's benchmark families ("BM_Map")
     profiles: tuple
+    localities: tuple = ()  # the per-node benchmarks' families ("BM_Numa_SyscallNull")
 
     def profile(self, arch):
         """The profile whose spellings include arch, or None."""
@@ -111,6 +112,7 @@ def load(path):
     try:
         return Binary(path=path, columns=tuple(schema["columns"]), units=tuple(schema["units"]),
                       workloads=tuple(schema["workload_benchmarks"]), maps=tuple(schema["map_benchmarks"]),
-                      profiles=tuple(_profile(j) for j in profiles["profiles"]))
+                      profiles=tuple(_profile(j) for j in profiles["profiles"]),
+                      localities=tuple(schema["locality_benchmarks"]))
     except (KeyError, TypeError) as e:
         raise ReportError(f"{path}: its schema or profiles JSON lacks {e}: {HOW_TO_FIX}") from None

@@ -51,6 +51,7 @@ HOST = os.path.join(FIXTURES, "host-6.18")
 BOOTS = os.path.join(FIXTURES, "vm-boots")
 MACRO = os.path.join(FIXTURES, "vm-macro")
 MAP = os.path.join(FIXTURES, "vm-map")
+NUMA = os.path.join(FIXTURES, "vm-numa")
 PTILAB = os.environ.get("PTILAB_BINARY", os.path.join(TOP, "build", "userspace", "ptilab"))
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(TOP, "scripts"))
@@ -289,7 +290,7 @@ class HtmlTest(unittest.TestCase):
         cls.vm, cls.host, cls.boots = fixture_rows(VM), fixture_rows(HOST), fixture_rows(BOOTS)
         pages = reports_html(multi=["--baseline", VM, HOST], vm=[VM], host=[HOST], no_state=[without_state(HOST)],
                              boots=[BOOTS], macro=[MACRO], markup=[with_markup(HOST, "markup-run")],
-                             overhead_map=[MAP])
+                             overhead_map=[MAP], numa=[NUMA])
         (cls.p, cls.html), (cls.p1, cls.html1), (cls.p2, cls.html2) = pages["multi"], pages["vm"], pages["host"]
         cls.no_state = pages["no_state"][1]
         cls.p3, cls.html3 = pages["boots"]
@@ -297,6 +298,8 @@ class HtmlTest(unittest.TestCase):
         cls.macro = fixture_rows(MACRO)
         cls.p5, cls.html5 = pages["markup"]
         cls.p6, cls.html6 = pages["overhead_map"]
+        cls.p7, cls.html7 = pages["numa"]
+        cls.numa = fixture_rows(NUMA)
 
     # -- the fixtures -------------------------------------------------------
     def test_fixtures_are_made_by_the_producer(self):
@@ -590,6 +593,31 @@ class HtmlTest(unittest.TestCase):
             self.assertIn(f"{float(r['predicted_pct']):+.1f}%", s)
         self.assertNotIn("BM_Map/", section(self.html6, "benchmarks"))
         self.assertIn("not in these runs", section(self.html1, "map"))
+
+    def test_kernel_text_locality(self):
+        """Kernel text locality of two-node guests: where each
+        configuration's module placed the kernel's text (its numa rows),
+        and the per-node benchmarks with ptilab's own numbers (table
+        --locality-csv: each node's time, each other node's over the
+        text's, the interval); they are not among the microbenchmarks."""
+        self.assertEqual(self.p7.returncode, 0, self.p7.stderr)
+        s = section(self.html7, "locality")
+        records = list(csv.DictReader(io.StringIO(ptilab("table", "--locality-csv", os.path.join(NUMA,
+                                                                                                  "results.csv")))))
+        self.assertGreaterEqual(len(records), 8, records)
+        for r in records:
+            self.assertIn(f"{float(r['mean_ns']):.1f} ns", s)
+            if r["ratio"]:
+                self.assertIn(f"{float(r['ratio']):.2f}× [{float(r['ci_low']):.2f}, {float(r['ci_high']):.2f}]", s)
+            self.assertIn(f"kernel text on node {r['text_node']}", s)
+            self.assertIn(e(r["note"]), s)
+        for c in configs(self.numa):
+            text = one(self.numa, benchmark="numa", metric="range.text.node", arch=c["arch"], pti=c["pti"],
+                       kpti=c["kpti"])
+            self.assertIn(f"text: node {text['value']} (100%)", s)
+        self.assertIn("no difference is", s)
+        self.assertNotIn("BM_Numa_", section(self.html7, "benchmarks"))
+        self.assertIn("not in these runs", section(self.html1, "locality"))
 
     def test_grouping_and_baseline(self):
         s = section(self.html, "benchmarks")

@@ -30,6 +30,7 @@ void register_memory_benchmarks(const Context& context);
 void register_macro_benchmarks(const Context& context);
 void register_workload_benchmarks(const Context& context);
 void register_map_benchmarks(const Context& context);
+void register_numa_benchmarks(const Context& context);
 
 // Registers fn as the benchmark `name`, called with the context: Google
 // Benchmark's RegisterBenchmark with a lambda that captures it (by
@@ -135,8 +136,9 @@ class CounterScope {
 // return;
 class PinToBenchCpu {
  public:
-  PinToBenchCpu(benchmark::State& state, const Context& context) {
-    const auto cpu = context.cpu;
+  PinToBenchCpu(benchmark::State& state, const Context& context) : PinToBenchCpu(state, context.cpu) {}
+  // Pinned to cpu instead (nullopt: not at all): the per-node benchmarks'.
+  PinToBenchCpu(benchmark::State& state, std::optional<int> cpu) {
     if (!cpu) return;
     if (!pin_.save()) {
       state.SkipWithError(errno_message("sched_getaffinity").c_str());

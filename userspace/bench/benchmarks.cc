@@ -6,6 +6,7 @@ namespace ptilab::bench {
 
 void register_benchmarks(const Context& context) {
   register_syscall_benchmarks(context);
+  register_numa_benchmarks(context);
   register_pipe_benchmarks(context);
   register_process_benchmarks(context);
   register_memory_benchmarks(context);

@@ -72,6 +72,12 @@ struct MapGrid {
 // "full" or "quick"; nullptr for any other name.
 const MapGrid* map_grid(std::string_view name);
 
+// One CPU of a NUMA node, for the per-node benchmarks (numa_bench.cc).
+struct NodeCpu {
+  int node = 0;
+  int cpu = 0;
+};
+
 struct Context {
   // The CPU the single-process benchmarks pin themselves to (--cpu, else
   // the last allowed one; kernel/pinning.h); nullopt with --no-pin.
@@ -86,6 +92,14 @@ struct Context {
   // --map-reads: reads per call by cell name, from an earlier run; a cell
   // not in it calibrates its own.
   std::map<std::string, std::uint64_t, std::less<>> map_reads;
+  // The per-node benchmarks: one CPU this process may use on each NUMA
+  // node that has one, by node (cmd/bench.cc: sysfs's nodes, the last
+  // allowed CPU of each); one entry, node 0, on a machine of one node.
+  // Empty: they are not registered.
+  std::vector<NodeCpu> numa_cpus;
+  // The node that holds the kernel's text, as the module's numa file says
+  // (kernel/numa.h); nullopt without the module.
+  std::optional<int> kernel_text_node;
   // ptilab-fork-helper, beside the running ptilab (the *_SmallParent
   // benchmarks); empty if /proc/self/exe did not say, and then
   // fork_helper_error says why.

@@ -154,20 +154,28 @@ void add_merge(CLI::App& app, Commands& t) {
 void add_table(CLI::App& app, Commands& t) {
   auto& o = t.table;
   Command& c = t.list.emplace_back();
-  CLI::App* sub = command(app, c, "table", "ptilab table [--macro-csv | --map-csv | --predict-csv] CSV...",
-                          "the on/off table, the macro tier and the overhead map",
+  CLI::App* sub = command(app, c, "table",
+                          "ptilab table [--macro-csv | --map-csv | --predict-csv | --locality-csv] CSV...",
+                          "the on/off table, the macro tier, the overhead map and kernel text locality",
                           "Print mean ns per operation per benchmark and configuration, with the pti on/off\n"
                           "ratio; then the macro tier (the build, pgbench, Redis): real, user and sys time\n"
                           "off and on (+x%), kernel entries per second, and the geometric mean of the on/off\n"
                           "ratios with its interval; then the overhead map (ptilab bench --map): the loss per\n"
-                          "working set and rate, with its interval, and the rates the cells ran at.");
+                          "working set and rate, with its interval, and the rates the cells ran at; then\n"
+                          "kernel text locality (BM_Numa_*/node:N): per configuration the time on each NUMA\n"
+                          "node, and each node's over the node holding the kernel's text, with its interval.");
   CLI::Option* macro = flag(sub, "--macro-csv", o.macro_csv, "only the macro tier, as CSV (what the report reads)");
   CLI::Option* map = flag(sub, "--map-csv", o.map_csv, "only the overhead map, as CSV (what the report reads)");
   map->excludes(macro);
-  flag(sub, "--predict-csv", o.predict_csv,
-       "only the map's predictions for the traced benchmarks against\ntheir measured loss, as CSV (likewise)")
+  CLI::Option* predict =
+      flag(sub, "--predict-csv", o.predict_csv,
+           "only the map's predictions for the traced benchmarks against\ntheir measured loss, as CSV (likewise)");
+  predict->excludes(macro)->excludes(map);
+  flag(sub, "--locality-csv", o.locality_csv,
+       "only kernel text locality (the per-node benchmarks), as CSV\n(likewise)")
       ->excludes(macro)
-      ->excludes(map);
+      ->excludes(map)
+      ->excludes(predict);
   sub->add_option("CSV", o.inputs, "results CSVs")->type_name("")->required();
   c.run = [&o] { return run_table(o); };
 }

@@ -14,7 +14,9 @@
 #include "bench/reporter.h"
 #include "bench/trace.h"
 #include "kernel/arch_profile.h"
+#include "kernel/debugfs.h"
 #include "kernel/noise.h"
+#include "kernel/numa.h"
 #include "kernel/perf_counters.h"
 #include "kernel/pinning.h"
 #include "kernel/state.h"
@@ -76,6 +78,24 @@ struct BenchmarkShutdown {
     benchmark::Shutdown();
   }
 };
+
+// The per-node benchmarks' CPUs (one per NUMA node this process may run
+// on) and where the module says the kernel's text is. With one node they
+// run once, and say so.
+void set_numa_context(bench::Context& context, const std::vector<int>& allowed) {
+  const auto nodes = read_sysfs_nodes();
+  for (const auto& [node, cpu] : node_bench_cpus(nodes, allowed)) context.numa_cpus.push_back({node, cpu});
+  const Debugfs fs;
+  if (!fs.unavailable())
+    if (const auto text = try_read_text_file(fs.file("numa"))) {
+      const NumaPlacement placement = parse_numa(*text, fs.file("numa").string());
+      if (const PlacedRange* r = placement.find("text"); r && r->node) context.kernel_text_node = r->node;
+    }
+  if (context.numa_cpus.size() == 1)
+    std::cerr << "ptilab: note: one NUMA node" << (nodes ? "" : " (no NUMA in sysfs)")
+              << ": the per-node benchmarks (BM_Numa_*) run once, on node " << context.numa_cpus.front().node
+              << ", with no remote node to compare\n";
+}
 
 }  // namespace
 
@@ -321,6 +341,7 @@ int run_bench(const BenchOptions& o, const char* argv0) {
     context.map = bench::map_grid(o.map);
     if (!context.map) throw UsageError("--map: no grid '" + o.map + "' (full or quick)");
   }
+  set_numa_context(context, allowed);
   if (o.map_reads) {
     context.map_reads = map_reads_from(*o.map_reads, sys.arch);
     std::cerr << "ptilab: overhead map: reads per call of " << context.map_reads.size() << " cells from "

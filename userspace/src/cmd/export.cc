@@ -58,7 +58,8 @@ FleetExporter::FleetExporter(FleetSources sources, const SystemInfo& sys)
 StatusReport FleetExporter::status_now() {
   StatusOptions so;
   so.debugfs = sources_.debugfs;
-  so.probes = false;
+  so.probes = false;  // once per load of the module, below
+  so.locality = false;  // not exported: no page-table walk every interval
   StatusReport r;
   try {
     r = gather_status(so);

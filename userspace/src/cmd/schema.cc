@@ -28,6 +28,8 @@ int run_schema(bool json) {
   for (const auto& w : kWorkloadCounters) j["workload_metrics"][std::string(w.name)] = w.unit;
   // The overhead map's benchmark (its own section too).
   j["map_benchmarks"] = {kMapBenchmark};
+  // The per-node benchmarks of kernel text locality (likewise).
+  j["locality_benchmarks"] = kLocalityBenchmarks;
   std::cout << j.dump(2) << "\n";
   return 0;
 }

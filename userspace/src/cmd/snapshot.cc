@@ -9,6 +9,7 @@
 #include "cmd/bench.h"
 #include "cmd/status.h"
 #include "kernel/arch_profile.h"
+#include "kernel/noise.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
 #include "util/text_file.h"
@@ -66,6 +67,8 @@ SnapshotInputs gather(const SnapshotOptions& o) {
     in.no_module = *why;
   } else {
     in.state = fs.read("state");
+    // Kernel text locality costs a walk of the image's mappings: always.
+    in.numa = try_read_text_file(fs.file("numa"));
   }
   if ((o.probes || o.audit) && !in.state)
     throw Error("snapshot --probes/--audit need the module: " + in.no_module);
@@ -154,6 +157,26 @@ std::vector<ResultRow> probe_rows(const RunInfo& run, const std::vector<ProbeOut
   return rows;
 }
 
+std::vector<ResultRow> numa_rows(const RunInfo& run, const NumaPlacement& placement) {
+  ResultRow base = make_base_row(run);
+  base.benchmark = "numa";
+  std::vector<ResultRow> rows;
+  rows.push_back(row(base, "nodes", std::to_string(placement.nodes.size()), "count", "1"));
+  for (const auto& n : placement.nodes) rows.push_back(info(base, "node" + std::to_string(n.id) + ".cpus", cpu_list(n.cpus)));
+  for (const auto& r : placement.ranges) {
+    const std::string p = "range." + r.name + ".";
+    if (!r.unresolved.empty()) {
+      rows.push_back(info(base, p + "unresolved", r.unresolved));
+      continue;
+    }
+    rows.push_back(row(base, p + "node", std::to_string(*r.node), "count", "1"));
+    rows.push_back(row(base, p + "pages", std::to_string(r.pages), "pages", "1"));
+    for (const auto& [nid, pages] : r.node_pages)
+      rows.push_back(row(base, p + "node" + std::to_string(nid) + "_pages", std::to_string(pages), "pages", "1"));
+  }
+  return rows;
+}
+
 std::vector<ResultRow> audit_rows(const RunInfo& run, const PtAuditSummary& audit) {
   ResultRow base = make_base_row(run);
   base.benchmark = "ptaudit";
@@ -188,6 +211,7 @@ void record_snapshot(const SnapshotInputs& in, const std::filesystem::path& dir)
       write_file_atomic(dir / "debugfs" / ("probe." + name), run.text);
   }
   write_if(dir / "debugfs" / "ptaudit", in.ptaudit);
+  write_if(dir / "debugfs" / "numa", in.numa);
   // Last: a recording with run.txt is complete.
   write_file_atomic(dir / "run.txt", run_txt(in));
 }
@@ -241,6 +265,7 @@ SnapshotInputs replay_snapshot(const std::filesystem::path& dir) {
     }
   }
   in.ptaudit = read_if(dir / "debugfs" / "ptaudit");
+  in.numa = read_if(dir / "debugfs" / "numa");
   return in;
 }
 
@@ -286,6 +311,8 @@ std::vector<ResultRow> snapshot_rows(const SnapshotInputs& in) {
   for (auto& r : probe_rows(run, outcomes)) rows.push_back(std::move(r));
   if (in.ptaudit)
     for (auto& r : audit_rows(run, parse_ptaudit(*in.ptaudit, "ptaudit"))) rows.push_back(std::move(r));
+  if (in.numa)
+    for (auto& r : numa_rows(run, parse_numa(*in.numa, "numa"))) rows.push_back(std::move(r));
   for (const auto& w : iso.warnings) std::cerr << "ptilab: warning: " << w << "\n";
   return rows;
 }

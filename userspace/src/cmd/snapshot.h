@@ -16,6 +16,7 @@
 
 #include "kernel/debugfs.h"
 #include "kernel/module_files.h"
+#include "kernel/numa.h"
 #include "kernel/probe.h"
 #include "kernel/state.h"
 #include "kernel/status_model.h"
@@ -46,6 +47,12 @@ std::vector<ResultRow> cpu_rows(const RunInfo& run, std::string_view arch, const
 std::vector<ResultRow> probe_rows(const RunInfo& run, const std::vector<ProbeOutcome>& outcomes);
 // benchmark "ptaudit": kernel_pages, secret_pages, region.<name> (pages).
 std::vector<ResultRow> audit_rows(const RunInfo& run, const PtAuditSummary& audit);
+// benchmark "numa" (the module's numa file: kernel text locality): nodes
+// (count: online nodes), node<N>.cpus=<list> (info); per range
+// range.<name>.node (count: the node holding most of it),
+// range.<name>.pages and range.<name>.node<N>_pages (pages), or
+// range.<name>.unresolved=<why> (info).
+std::vector<ResultRow> numa_rows(const RunInfo& run, const NumaPlacement& placement);
 
 // Everything a snapshot reads, live or from a recording.
 struct SnapshotInputs {
@@ -59,20 +66,22 @@ struct SnapshotInputs {
   std::vector<std::pair<std::string, ProbeRun>> probes;  // in the order run
   int iterations = kDefaultProbeIterations;
   std::optional<std::string> ptaudit;
+  std::optional<std::string> numa;  // the module's numa file, read whenever the module is there
   // The run's columns as resolved when the snapshot was taken.
   std::string run_id, timestamp, boot, host, accel;
 };
 
 // Writes inputs to dir (created; files replaced atomically):
 // run.txt, sys/{arch,kernel,hostname,cmdline,cpuinfo,meltdown,qemu_cpu,qemu_version},
-// debugfs/{state,probe,probe.<name>,probe.<name>.errno,ptaudit}, each only
+// debugfs/{state,probe,probe.<name>,probe.<name>.errno,ptaudit,numa}, each only
 // when it was read.
 void record_snapshot(const SnapshotInputs& inputs, const std::filesystem::path& dir);
 // Reads what record_snapshot() wrote. Throws Error naming a missing or
 // malformed file.
 SnapshotInputs replay_snapshot(const std::filesystem::path& dir);
 
-// The rows of a snapshot, in the order above (state, cpu, probes, audit).
+// The rows of a snapshot, in the order above (state, cpu, probes, audit,
+// numa).
 std::vector<ResultRow> snapshot_rows(const SnapshotInputs& inputs);
 
 struct SnapshotOptions {

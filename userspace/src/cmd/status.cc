@@ -68,6 +68,21 @@ StatusReport gather_status(const StatusOptions& o) {
   r.write_name = profile.pt_write;
   r.unit = profile.probe_unit;
   if (o.probes) probe_write_costs(Debugfs(o.debugfs), profile, r);
+  // Kernel text locality: the module's placement of the kernel's ranges,
+  // else only the nodes and their CPUs (sysfs).
+  if (o.locality) {
+    const Debugfs fs(o.debugfs);
+    std::optional<NumaPlacement> placement;
+    std::string no_placement;
+    if (r.origin != StateOrigin::kModule)
+      no_placement = "unknown without the module: insmod ptilab.ko, then `ptilab status` (as root)";
+    else if (const auto text = try_read_text_file(fs.file("numa")))
+      placement = parse_numa(*text, fs.file("numa").string());
+    else
+      no_placement = "unknown: cannot read " + fs.file("numa").string() + " (a ptilab.ko without it, or not root)";
+    r.locality = locality_status(placement, read_sysfs_nodes(o.nodes), no_placement);
+    if (!placement) r.verdict.unknown.emplace_back("where the kernel's text is (NUMA node)");
+  }
   // Inside a VM the hypervisor or emulator sets what a CR3 write costs.
   CpuIdentity cpu;
   if (const auto cpuinfo = try_read_text_file(o.cpuinfo)) {

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "kernel/debugfs.h"
+#include "kernel/numa.h"
 #include "model/status.h"
 
 namespace ptilab {
@@ -17,11 +18,15 @@ struct StatusOptions {
   // and writable); false leaves costs empty and costs_unknown unset, for
   // probe_write_costs() later.
   bool probes = true;
+  // Where the kernel's text is (the module's numa file, which walks the
+  // kernel's page tables, and sysfs's nodes); false leaves it empty.
+  bool locality = true;
   std::filesystem::path debugfs = std::filesystem::path(kDebugfsDir);
   // The kernel's files, injectable for tests.
   std::filesystem::path meltdown = kMeltdownPath;
   std::filesystem::path cpuinfo = kCpuinfoPath;
   std::filesystem::path cmdline = kCmdlinePath;
+  std::filesystem::path nodes = kSysfsNodeDir;
 };
 
 struct GatheredState {

@@ -4,8 +4,10 @@
 #include <string>
 #include <utility>
 
+#include "model/locality.h"
 #include "model/macro_tier.h"
 #include "model/overhead_map.h"
+#include "render/locality.h"
 #include "render/overhead_map.h"
 #include "render/table.h"
 #include "results/results.h"
@@ -30,6 +32,12 @@ int run_table(const TableOptions& o) {
     const auto pairs = overhead_map(rows, kTableConfidence);
     if (pairs.empty()) throw Error("no overhead-map cells (BM_Map) with an isolation-on and an isolation-off side");
     std::cout << (o.map_csv ? format_map_csv(pairs) : format_predict_csv(pairs));
+    return 0;
+  }
+  if (o.locality_csv) {
+    const auto groups = kernel_text_locality(rows, kTableConfidence);
+    if (groups.empty()) throw Error("no per-node benchmarks (BM_Numa_*/node:N) in the input");
+    std::cout << format_locality_csv(groups);
     return 0;
   }
   std::vector<std::string> notes;

@@ -12,6 +12,7 @@ struct TableOptions {
   bool macro_csv = false;  // only the macro tier, as CSV (what the report reads)
   bool map_csv = false;    // only the overhead map, as CSV (likewise)
   bool predict_csv = false;  // only the map's predictions against measurement, as CSV
+  bool locality_csv = false;  // only kernel text locality (the per-node benchmarks), as CSV
 };
 
 // Notes go to stderr, the table to stdout. Throws Error.

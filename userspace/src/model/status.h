@@ -13,6 +13,7 @@
 #include "kernel/probe.h"
 #include "kernel/state.h"
 #include "kernel/status_model.h"
+#include "model/locality.h"
 
 namespace ptilab {
 
@@ -42,6 +43,7 @@ struct StatusReport {
   std::string costs_unknown;  // why there are none; empty when there are
   bool virtualized = false;   // cpuinfo's hypervisor flag
   std::string cpu;            // model, ids, QEMU's -cpu
+  LocalityStatus locality;    // where the kernel's text is, and the nodes' CPUs
 };
 
 }  // namespace ptilab

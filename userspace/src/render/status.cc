@@ -32,6 +32,31 @@ std::string status_json(const StatusReport& r) {
   }
   j["virtualized"] = r.virtualized;
   j["cpu"] = r.cpu;
+  const LocalityStatus& l = r.locality;
+  nlohmann::ordered_json loc;
+  loc["source"] = l.from_module ? "module" : "sysfs";
+  loc["nodes"] = nlohmann::ordered_json::array();
+  for (const auto& n : l.nodes) loc["nodes"].push_back({{"node", n.id}, {"cpus", n.cpus}});
+  loc["ranges"] = nlohmann::ordered_json::array();
+  for (const auto& pr : l.ranges) {
+    nlohmann::ordered_json x;
+    x["name"] = pr.name;
+    x["what"] = pr.what;
+    x["node"] = pr.node ? nlohmann::ordered_json(*pr.node) : nlohmann::ordered_json();
+    x["pct"] = pr.node ? nlohmann::ordered_json(pr.node_pct()) : nlohmann::ordered_json();
+    x["pages"] = pr.pages;
+    x["node_pages"] = nlohmann::ordered_json::object();
+    for (const auto& [nid, pages] : pr.node_pages) x["node_pages"][std::to_string(nid)] = pages;
+    x["unknown_pages"] = pr.unknown_pages;
+    x["phys"] = pr.phys;
+    x["table"] = pr.table;
+    x["unresolved"] = pr.unresolved.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(pr.unresolved);
+    loc["ranges"].push_back(std::move(x));
+  }
+  loc["lines"] = l.lines;
+  loc["meaning"] = l.meaning;
+  loc["unknown"] = l.unknown.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(l.unknown);
+  j["locality"] = std::move(loc);
   j["unknown"] = v.unknown;
   return j.dump(2) + "\n";
 }
@@ -62,6 +87,17 @@ std::string status_text(const StatusReport& r) {
     }
     out += "\n";
   }
+  const LocalityStatus& l = r.locality;
+  out += "\nKernel text locality (NUMA):\n";
+  if (!l.nodes.empty()) {
+    std::string nodes;
+    for (const auto& n : l.nodes)
+      nodes += fmt::format("{}node {} ({})", nodes.empty() ? "" : ", ", n.id, cpus_text(n.cpus));
+    out += "  nodes: " + nodes + "\n";
+  }
+  for (const auto& line : l.lines) out += "  " + line + "\n";
+  if (!l.unknown.empty()) out += "  where the kernel's text is: " + l.unknown + "\n";
+  for (const auto& m : l.meaning) out += "  " + m + "\n";
   out += fmt::format("\nWhat would change it:\n  {}\n", v.advice);
   out += fmt::format("  safe to turn off: {}\n",
                      !v.safe_to_disable ? "cannot tell" : *v.safe_to_disable ? "yes" : "NO");

@@ -11,8 +11,10 @@
 
 #include "kernel/arch_profile.h"
 #include "kernel/state.h"
+#include "model/locality.h"
 #include "model/macro_tier.h"
 #include "model/overhead_map.h"
+#include "render/locality.h"
 #include "render/overhead_map.h"
 #include "results/bench_properties.h"
 #include "results/csv.h"
@@ -33,6 +35,32 @@ std::string format_rate(double v) {
 std::string format_measurement(const Measurement& m) {
   if (m.stddev && m.mean > 0) return fmt::format("{:.1f} ns ±{:.1f}%", m.mean, *m.stddev / m.mean * 100);
   return fmt::format("{:.1f} ns", m.mean);
+}
+
+std::string format_cell(const Pooled& p) {
+  Measurement m{p.summary().mean, std::nullopt};
+  if (p.between)
+    m.stddev = p.between->stddev;
+  else if (p.within_sd)
+    m.stddev = p.all.stddev;
+  std::string out = format_measurement(m);
+  if (p.between && p.within_sd && m.mean > 0) out += fmt::format(" (w ±{:.1f}%)", *p.within_sd / m.mean * 100);
+  return out;
+}
+
+std::string format_ratio(const Contrast& k, bool spread, bool* one_boot) {
+  if (!(k.a.mean > 0)) return "-";
+  std::string out = fmt::format("{:.2f}x", k.b.mean / k.a.mean);
+  const Comparison& c = k.comparison;
+  if (!k.across_boots && !spread) return out + " (no interval)";
+  if (!c.delta_ci_pct) return out + (c.outcome == Outcome::kNoSpread ? " (no spread)" : " (no interval)");
+  out += fmt::format(" [{:.2f}, {:.2f}]", 1 + c.delta_ci_pct->low / 100, 1 + c.delta_ci_pct->high / 100);
+  if (c.outcome == Outcome::kInconclusive) out += " within noise";
+  if (!k.across_boots) {
+    out += " (one boot)";
+    *one_boot = true;
+  }
+  return out;
 }
 
 namespace {
@@ -110,38 +138,6 @@ std::string joined(const std::vector<std::string>& v, std::string_view none) {
   return s;
 }
 
-// "1616.1 ns ±2.1%" (one boot: its repetitions' stddev); across boots the
-// mean of the boot means with their spread, then the spread inside a boot:
-// "1616.1 ns ±3.4% (w ±2.1%)".
-std::string format_cell(const Pooled& p) {
-  Measurement m{p.summary().mean, std::nullopt};
-  if (p.between)
-    m.stddev = p.between->stddev;
-  else if (p.within_sd)
-    m.stddev = p.all.stddev;
-  std::string out = format_measurement(m);
-  if (p.between && p.within_sd && m.mean > 0) out += fmt::format(" (w ±{:.1f}%)", *p.within_sd / m.mean * 100);
-  return out;
-}
-
-// on/off with its interval: "18.48x [17.21, 19.80]"; from one boot a
-// side "(one boot)" follows, and "within noise" where the interval holds 1.
-std::string format_contrast(const Pooled& on, const Pooled& off, bool* one_boot) {
-  const Contrast k = contrast(off, on, kTableConfidence);
-  if (!(k.a.mean > 0)) return "-";
-  std::string out = fmt::format("{:.2f}x", k.b.mean / k.a.mean);
-  const Comparison& c = k.comparison;
-  if (!k.across_boots && (!on.within_sd || !off.within_sd)) return out + " (no interval)";
-  if (!c.delta_ci_pct) return out + (c.outcome == Outcome::kNoSpread ? " (no spread)" : " (no interval)");
-  out += fmt::format(" [{:.2f}, {:.2f}]", 1 + c.delta_ci_pct->low / 100, 1 + c.delta_ci_pct->high / 100);
-  if (c.outcome == Outcome::kInconclusive) out += " within noise";
-  if (!k.across_boots) {
-    out += " (one boot)";
-    *one_boot = true;
-  }
-  return out;
-}
-
 std::string render_group(const Group& g, bool* one_boot) {
   const ArchProfile& p = profile_for(g.arch);
   std::set<std::string> tlbs;
@@ -211,7 +207,10 @@ std::string render_group(const Group& g, bool* one_boot) {
     }
     for (const auto& pair : pairs) {
       const auto on = cells.find({b, pair.on}), off = cells.find({b, pair.off});
-      line.push_back(on == cells.end() || off == cells.end() ? "-" : format_contrast(on->second, off->second, one_boot));
+      line.push_back(on == cells.end() || off == cells.end()
+                         ? "-"
+                         : format_ratio(contrast(off->second, on->second, kTableConfidence),
+                                        on->second.within_sd && off->second.within_sd, one_boot));
     }
     table.push_back(std::move(line));
   }
@@ -323,7 +322,7 @@ std::string render_macro_pair(const MacroPair& pair, bool* one_boot) {
 
 bool table_uses(const ResultRow& row) {
   return row.metric == kMetricMean || row.benchmark == "state" || row.benchmark == "cpu" || macro_tier_uses(row) ||
-         map_uses(row);
+         map_uses(row) || locality_uses(row);
 }
 
 std::string render_macro_tier(const std::vector<MacroPair>& pairs, std::vector<std::string>* notes) {
@@ -395,8 +394,9 @@ std::string render_table(const std::vector<ResultRow>& rows, std::vector<std::st
   for (const MacroPair& p : macro)
     for (const MacroLine& l : p.lines) in_macro.insert({p.arch + " " + p.kernel + " " + p.accel, l.benchmark});
   for (const ResultRow& r : rows) {
-    // The overhead map's cells are its grid, below.
-    if (r.metric != kMetricMean || is_map_benchmark(r.benchmark) ||
+    // The overhead map's cells are its grid, below; the per-node
+    // benchmarks their own section.
+    if (r.metric != kMetricMean || is_map_benchmark(r.benchmark) || is_locality_benchmark(r.benchmark) ||
         in_macro.contains({r.arch + " " + r.kernel + " " + r.accel, r.benchmark}))
       continue;
     auto it = group_of(r);
@@ -404,7 +404,8 @@ std::string render_table(const std::vector<ResultRow>& rows, std::vector<std::st
     it->rows.push_back(&r);
   }
   const std::vector<MapPair> map = overhead_map(rows, kTableConfidence);
-  if (groups.empty() && macro.empty() && map.empty())
+  const std::vector<LocalityGroup> locality = kernel_text_locality(rows, kTableConfidence);
+  if (groups.empty() && macro.empty() && map.empty() && locality.empty())
     throw Error("no " + std::string(kMetricMean) + " rows to tabulate");
   for (const ResultRow& r : rows)
     if (r.benchmark == "state" || r.benchmark == "cpu")
@@ -427,6 +428,10 @@ std::string render_table(const std::vector<ResultRow>& rows, std::vector<std::st
   if (!map.empty()) {
     if (!out.empty()) out += '\n';
     out += render_overhead_map(map, notes);
+  }
+  if (!locality.empty()) {
+    if (!out.empty()) out += '\n';
+    out += render_locality(locality, notes);
   }
   return out;
 }

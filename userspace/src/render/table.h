@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "results/replicates.h"
 #include "results/results.h"
 
 namespace ptilab {
@@ -30,6 +31,17 @@ std::string format_rate(double v);
 
 // "123.4 ns ±2.1%" (stddev as % of mean), "123.4 ns" without a stddev.
 std::string format_measurement(const Measurement& m);
+
+// A pooled cell as the table shows it: "1616.1 ns ±2.1%" (one boot: its
+// repetitions' stddev); across boots the mean of the boot means with
+// their spread, then the spread inside a boot: "1616.1 ns ±3.4% (w ±2.1%)".
+std::string format_cell(const Pooled& p);
+
+// B/A of a contrast with its interval: "18.48x [17.21, 19.80]"; from one
+// boot a side "(one boot)" follows (and *one_boot is set), "within noise"
+// where the interval holds 1; "(no interval)" where neither boots nor
+// (spread) both sides' repetitions give one.
+std::string format_ratio(const Contrast& k, bool spread, bool* one_boot);
 
 // The whole table for the ns_per_op rows of the microbenchmarks: a heading line per (arch,
 // kernel, accel) group, then per configuration why isolation is on or off,

@@ -41,12 +41,20 @@ inline constexpr std::string_view kMapThpPct = "thp_pct";
 inline constexpr std::string_view kTraceBusyMetric = "trace:busy_cpu_ns_per_op";
 inline constexpr std::string_view kTraceWorkingSetPages = "trace:referenced_pages";
 
-inline constexpr std::array<PropertyCounter, 5> kPropertyCounters{{
+// The per-node benchmarks (numa_bench.cc), read before the timed loop:
+// the CPU the benchmark ran on, and the NUMA node that holds the kernel's
+// text as the module said (absent where nothing said: no module).
+inline constexpr std::string_view kNumaCpu = "numa_cpu";
+inline constexpr std::string_view kKernelTextNode = "kernel_text_node";
+
+inline constexpr std::array<PropertyCounter, 7> kPropertyCounters{{
     {kForkMaps, "count"},
     {kForkRssPages, "pages"},
     {kMapReadsPerOp, "count"},
     {kMapThpPct, "%"},
     {kTraceWorkingSetPages, "pages"},
+    {kNumaCpu, "count"},
+    {kKernelTextNode, "count"},
 }};
 
 // What a macro workload's processes did per iteration, measured like the
@@ -98,5 +106,9 @@ inline constexpr std::array<std::string_view, 4> kWorkloadBenchmarks{
 // "BM_Map/rate:R/ws:W/thp:H", shown apart from the microbenchmarks
 // (overhead_map.h).
 inline constexpr std::string_view kMapBenchmark = "BM_Map";
+
+// The per-node benchmarks (numa_bench.cc): instances "<family>/node:N",
+// shown apart from the microbenchmarks (model/locality.h).
+inline constexpr std::array<std::string_view, 2> kLocalityBenchmarks{"BM_Numa_SyscallNull", "BM_Numa_SocketClose"};
 
 }  // namespace ptilab
