@@ -93,7 +93,7 @@ vm-bench: userspace
 	@case $(VMBENCH_ARCH) in all|arm64|aarch64) $(MAKE) --no-print-directory module userspace-arm64 ARCH=arm64 ;; esac
 	@scripts/vm-bench --arch $(VMBENCH_ARCH) --kseries $(KSERIES) $(if $(BOOTS),--boots $(BOOTS)) \
 		$(if $(MACRO_BOOTS),--macro-boots $(MACRO_BOOTS)) $(if $(MACRO_ARCH),--macro-arch $(MACRO_ARCH)) \
-		$(if $(UNTIL_CI),--until-ci $(UNTIL_CI)) $(if $(MAP),--map $(MAP))
+		$(if $(UNTIL_CI),--until-ci $(UNTIL_CI)) $(if $(MAP),--map $(MAP)) $(if $(NUMA),--numa $(NUMA))
 
 # The running kernel, no VM: scripts/bench builds and loads the module
 # itself when this kernel allows it.
