@@ -67,6 +67,24 @@ void run_columns(CLI::App* sub, O& o) {
   text(sub, "--accel", "NAME", o.accel, "accelerator column: kvm, tcg or none (default none)");
 }
 
+// What trace and export share after --map: the working set it is read
+// at (--ws, --thp), the BTF the tracer loads with, the module's directory.
+template <class O>
+void map_reading(CLI::App* sub, O& o, CLI::Option* map, const std::string& ws_help) {
+  CLI::Option* ws = text(
+      sub, "--ws", "SIZE",
+      [&o](const std::string& v) {
+        const auto bytes = parse_size(v);
+        if (!bytes) bad_value("--ws", "a size in bytes, or with K, M or G (KiB, MiB, GiB): 64M", v);
+        o.ws = *bytes;
+      },
+      ws_help);
+  ws->needs(map);
+  flag(sub, "--thp", o.thp, "with --ws: the working set is in transparent huge pages")->needs(ws);
+  text(sub, "--btf", "FILE", o.btf, "kernel BTF (default $PTILAB_BTF or /sys/kernel/btf/vmlinux)");
+  text(sub, "--debugfs", "DIR", o.debugfs, kDebugfsHelp);
+}
+
 void add_bench(CLI::App& app, Commands& t) {
   auto& o = t.bench;
   Command& c = t.list.emplace_back();
@@ -492,19 +510,9 @@ void add_trace(CLI::App& app, Commands& t) {
                           "at this workload's system calls +\ncontext switches per busy CPU-second and working set")
                          ->needs(estimate)
                          ->excludes(cost);
-  CLI::Option* ws = text(
-      sub, "--ws", "SIZE",
-      [&o](const std::string& v) {
-        const auto bytes = parse_size(v);
-        if (!bytes) bad_value("--ws", "a size in bytes, or with K, M or G (KiB, MiB, GiB): 64M", v);
-        o.ws = *bytes;
-      },
-      "the workload's working set for --map (default: with -p, the\npages it references in the interval; "
-      "system-wide, a\nprediction per working set of the map)");
-  ws->needs(map);
-  flag(sub, "--thp", o.thp, "with --ws: the working set is in transparent huge pages")->needs(ws);
-  text(sub, "--btf", "FILE", o.btf, "kernel BTF (default $PTILAB_BTF or /sys/kernel/btf/vmlinux)");
-  text(sub, "--debugfs", "DIR", o.debugfs, kDebugfsHelp);
+  map_reading(sub, o, map,
+              "the workload's working set for --map (default: with -p, the\npages it references in the interval; "
+              "system-wide, a\nprediction per working set of the map)");
   run_columns(sub, o);
   text(sub, "--state", "FILE", o.state_file, "isolation state in the module's key=value format, as for bench");
   flag(sub, "-v,--verbose", o.verbose, "libbpf's messages");
@@ -541,18 +549,7 @@ void add_export(CLI::App& app, Commands& t) {
   CLI::Option* map =
       text(sub, "--map", "RESULTS.csv", o.map, "also the overhead map's prediction (ptilab bench --map)")
           ->excludes(cost);
-  CLI::Option* ws = text(
-      sub, "--ws", "SIZE",
-      [&o](const std::string& v) {
-        const auto bytes = parse_size(v);
-        if (!bytes) bad_value("--ws", "a size in bytes, or with K, M or G (KiB, MiB, GiB): 64M", v);
-        o.ws = *bytes;
-      },
-      "the working set to read the map at (default: each of its own)");
-  ws->needs(map);
-  flag(sub, "--thp", o.thp, "with --ws: the working set is in transparent huge pages")->needs(ws);
-  text(sub, "--btf", "FILE", o.btf, "kernel BTF (default $PTILAB_BTF or /sys/kernel/btf/vmlinux)");
-  text(sub, "--debugfs", "DIR", o.debugfs, kDebugfsHelp);
+  map_reading(sub, o, map, "the working set to read the map at (default: each of its own)");
   flag(sub, "-v,--verbose", o.verbose, "libbpf's messages");
   c.run = [&o] { return run_export(o); };
 }

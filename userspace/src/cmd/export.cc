@@ -154,14 +154,7 @@ void FleetExporter::write(const std::optional<FleetTrace>& trace, bool tracer_as
 
 int run_export(const ExportOptions& o) {
   const SystemInfo sys = read_system_info();
-  FleetSources src;
-  src.file = *o.prometheus;
-  src.debugfs = o.debugfs;
-  src.cost_from = o.cost_from;
-  src.map = o.map;
-  src.ws = o.ws;
-  src.thp = o.thp;
-  FleetExporter exporter(std::move(src), sys);
+  FleetExporter exporter(fleet_sources(*o.prometheus, o), sys);
   if (!(o.interval > 0)) {
     exporter.write(std::nullopt, false, std::nullopt);
     return 0;

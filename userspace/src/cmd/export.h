@@ -34,6 +34,20 @@ struct FleetSources {
   std::optional<std::uint32_t> pid;  // the map's busy time: this process's (else the machine's)
 };
 
+// The sources from a command's options (ptilab export's, ptilab trace's):
+// its debugfs directory and its --cost-from, --map, --ws, --thp.
+template <class O>
+FleetSources fleet_sources(const std::filesystem::path& file, const O& o) {
+  FleetSources s;
+  s.file = file;
+  s.debugfs = o.debugfs;
+  s.cost_from = o.cost_from;
+  s.map = o.map;
+  s.ws = o.ws;
+  s.thp = o.thp;
+  return s;
+}
+
 class FleetExporter {
  public:
   // Reads --cost-from and --map once; throws Error if either is unusable,

@@ -118,13 +118,7 @@ int run_trace(const TraceOptions& o) {
   // cannot be written fails here), then at every interval.
   std::optional<FleetExporter> exporter;
   if (o.prometheus) {
-    FleetSources fs;
-    fs.file = *o.prometheus;
-    fs.debugfs = o.debugfs;
-    fs.cost_from = o.cost_from;
-    fs.map = o.map;
-    fs.ws = o.ws;
-    fs.thp = o.thp;
+    FleetSources fs = fleet_sources(*o.prometheus, o);
     fs.accel = o.accel.value_or("none");
     fs.pid = o.pid;
     exporter.emplace(std::move(fs), sys);
