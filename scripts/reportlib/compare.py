@@ -9,6 +9,8 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 
+from .data import optional_number as _opt
+
 COMPARE_HEADER = ["benchmark", "metric", "unit", "a_mean", "a_stddev", "a_n", "b_mean", "b_stddev",
                   "b_n", "delta_pct", "ci_low_pct", "ci_high_pct", "confidence", "verdict", "basis",
                   "a_boots", "b_boots", "a_within_sd", "b_within_sd", "a_between_sd", "b_between_sd"]
@@ -23,10 +25,6 @@ class Delta:
     verdict: str
     across_boots: bool = False  # the interval's replicates are boots, not one boot's repetitions
     boots: tuple = (1, 1)  # (A's, B's)
-
-
-def _opt(text):
-    return float(text) if text not in ("", None) else None
 
 
 def _note(line):

@@ -15,6 +15,8 @@ import csv
 import math
 import os
 import re
+import subprocess
+import tempfile
 from dataclasses import dataclass, field
 
 from . import ReportError
@@ -102,6 +104,44 @@ class Run:
     source: str  # the directory or CSV given on the command line
     csv_path: str
     rows: list = field(default_factory=list)
+
+
+def optional_number(text, kind=float):
+    """A cell of one of ptilab's CSVs as a number; None where it is empty."""
+    return kind(text) if text not in ("", None) else None
+
+
+class TableFailure(Exception):
+    """`ptilab table` could not run or failed: one line, and its stderr."""
+
+    def __init__(self, line, stderr=""):
+        super().__init__(line)
+        self.stderr = stderr
+
+
+def table_csvs(dataset, binary, flags, name):
+    """{flag: stdout} of `ptilab table FLAG ROWS.csv` for each of flags
+    (--macro-csv, --map-csv, ...), ROWS.csv being every row of the runs,
+    written once to a temporary file: the statistics are ptilab's, the
+    report only reads its CSVs. Raises TableFailure with one line when
+    ptilab cannot run or fails."""
+    with tempfile.TemporaryDirectory(prefix=f"ptilab-report-{name}-") as tmp:
+        path = os.path.join(tmp, "rows.csv")
+        with open(path, "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(binary.columns)
+            for r in dataset.raw_rows:
+                w.writerow(r.fields)
+        out = {}
+        for flag in flags:
+            try:
+                p = subprocess.run([binary.path, "table", flag, path], capture_output=True, text=True, timeout=60)
+            except (OSError, subprocess.TimeoutExpired) as e:
+                raise TableFailure(f"ptilab table {flag} could not run ({e})")
+            if p.returncode != 0:
+                raise TableFailure((p.stderr.strip().splitlines() or [f"exit status {p.returncode}"])[0], p.stderr)
+            out[flag] = p.stdout
+    return out
 
 
 def _csv_path(source):

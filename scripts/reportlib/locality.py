@@ -7,17 +7,12 @@ runs it and reads its CSV."""
 
 import csv
 import io
-import os
-import subprocess
-import tempfile
 from dataclasses import dataclass, field
+
+from .data import TableFailure, optional_number as _opt, table_csvs
 
 LOCALITY_HEADER = ["arch", "kernel", "accel", "config", "benchmark", "node", "cpu", "text_node", "reference",
                    "mean_ns", "stddev_ns", "boots", "ratio", "ci_low", "ci_high", "basis", "verdict", "note"]
-
-
-def _opt(text, kind=float):
-    return kind(text) if text not in ("", None) else None
 
 
 @dataclass
@@ -73,21 +68,11 @@ def kernel_text_locality(dataset, binary):
     or ([], why) when ptilab could not tabulate them (none is no failure)."""
     if not any(dataset.is_locality(r.benchmark) for r in dataset.raw_rows):
         return [], None
-    with tempfile.TemporaryDirectory(prefix="ptilab-report-locality-") as tmp:
-        path = os.path.join(tmp, "rows.csv")
-        with open(path, "w", newline="", encoding="utf-8") as f:
-            w = csv.writer(f)
-            w.writerow(binary.columns)
-            for r in dataset.raw_rows:
-                w.writerow(r.fields)
-        try:
-            p = subprocess.run([binary.path, "table", "--locality-csv", path], capture_output=True, text=True,
-                               timeout=60)
-        except (OSError, subprocess.TimeoutExpired) as e:
-            return [], f"ptilab table --locality-csv could not run ({e})"
-    if p.returncode != 0:
-        return [], (p.stderr.strip().splitlines() or [f"exit status {p.returncode}"])[0]
-    groups = parse(p.stdout)
+    try:
+        out = table_csvs(dataset, binary, ["--locality-csv"], "locality")
+    except TableFailure as e:
+        return [], str(e)
+    groups = parse(out["--locality-csv"])
     if groups is None:
         return [], "ptilab table --locality-csv printed an unexpected CSV"
     return groups, None

@@ -8,18 +8,13 @@ its CSV."""
 
 import csv
 import io
-import os
-import subprocess
-import tempfile
 from dataclasses import dataclass, field
+
+from .data import TableFailure, optional_number as _opt, table_csvs
 
 MACRO_HEADER = ["arch", "kernel", "accel", "off", "on", "benchmark", "metric", "off_mean", "on_mean", "delta_pct",
                 "ci_low_pct", "ci_high_pct", "basis", "boots_off", "boots_on", "entries_per_s_off",
                 "entries_per_s_on", "note"]
-
-
-def _opt(text):
-    return float(text) if text not in ("", None) else None
 
 
 @dataclass
@@ -90,21 +85,11 @@ def macro_tier(dataset, binary):
     why) when ptilab could not make one (no workloads is not a failure)."""
     if not any(dataset.is_workload(r.benchmark) for r in dataset.raw_rows):
         return [], None
-    with tempfile.TemporaryDirectory(prefix="ptilab-report-macro-") as tmp:
-        path = os.path.join(tmp, "rows.csv")
-        with open(path, "w", newline="", encoding="utf-8") as f:
-            w = csv.writer(f)
-            w.writerow(binary.columns)
-            for r in dataset.raw_rows:
-                w.writerow(r.fields)
-        try:
-            p = subprocess.run([binary.path, "table", "--macro-csv", path], capture_output=True, text=True,
-                               timeout=60)
-        except (OSError, subprocess.TimeoutExpired) as e:
-            return [], f"ptilab table --macro-csv could not run ({e})"
-    if p.returncode != 0:
-        return [], (p.stderr.strip().splitlines() or [f"exit status {p.returncode}"])[0]
-    pairs = parse(p.stdout)
+    try:
+        out = table_csvs(dataset, binary, ["--macro-csv"], "macro")
+    except TableFailure as e:
+        return [], str(e)
+    pairs = parse(out["--macro-csv"])
     if pairs is None:
         return [], "ptilab table --macro-csv printed an unexpected CSV"
     return pairs, None

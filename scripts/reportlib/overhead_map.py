@@ -8,10 +8,9 @@ line per working set, the interval as a band, 4 KiB and huge pages apart."""
 
 import csv
 import io
-import os
-import subprocess
-import tempfile
 from dataclasses import dataclass, field
+
+from .data import TableFailure, optional_number as _opt, table_csvs
 
 MAP_HEADER = ["arch", "kernel", "accel", "off", "on", "benchmark", "rate", "ws", "thp", "rate_off", "rate_on",
               "reads_off", "reads_on", "thp_pct_off", "thp_pct_on", "loss_pct", "ci_low_pct", "ci_high_pct", "basis",
@@ -21,10 +20,6 @@ MAP_HEADER = ["arch", "kernel", "accel", "off", "on", "benchmark", "rate", "ws",
 PREDICT_HEADER = ["arch", "kernel", "accel", "off", "on", "benchmark", "rate", "ws", "predicted_pct",
                   "predicted_low_pct", "predicted_high_pct", "measured_pct", "measured_low_pct",
                   "measured_high_pct", "error_pts", "basis", "cells", "note"]
-
-
-def _opt(text):
-    return float(text) if text not in ("", None) else None
 
 
 @dataclass
@@ -114,25 +109,13 @@ def overhead_map(dataset, binary):
     when ptilab could not make one (no map cells is not a failure)."""
     if not any(dataset.is_map(r.benchmark) for r in dataset.raw_rows):
         return [], None
-    with tempfile.TemporaryDirectory(prefix="ptilab-report-map-") as tmp:
-        path = os.path.join(tmp, "rows.csv")
-        with open(path, "w", newline="", encoding="utf-8") as f:
-            w = csv.writer(f)
-            w.writerow(binary.columns)
-            for r in dataset.raw_rows:
-                w.writerow(r.fields)
-        out = {}
-        for flag in ("--map-csv", "--predict-csv"):
-            try:
-                p = subprocess.run([binary.path, "table", flag, path], capture_output=True, text=True, timeout=60)
-            except (OSError, subprocess.TimeoutExpired) as e:
-                return [], f"ptilab table {flag} could not run ({e})"
-            if p.returncode != 0:
-                # One side only (a host run before its pti=off twin): nothing to pair.
-                if "with an isolation-on and an isolation-off side" in p.stderr:
-                    return [], None
-                return [], (p.stderr.strip().splitlines() or [f"exit status {p.returncode}"])[0]
-            out[flag] = p.stdout
+    try:
+        out = table_csvs(dataset, binary, ["--map-csv", "--predict-csv"], "map")
+    except TableFailure as e:
+        # One side only (a host run before its pti=off twin): nothing to pair.
+        if "with an isolation-on and an isolation-off side" in e.stderr:
+            return [], None
+        return [], str(e)
     pairs = parse(out["--map-csv"])
     if pairs is None:
         return [], "ptilab table --map-csv printed an unexpected CSV"

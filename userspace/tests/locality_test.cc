@@ -19,11 +19,8 @@ namespace ptilab {
 namespace {
 
 using testing::TempDir;
+using testing::contains;
 using testing::write_file;
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
 
 // What the module printed in a two-node x86 guest (tests/vm/vm-test-numa).
 const char* const kTwoNodes =

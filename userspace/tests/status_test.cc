@@ -10,11 +10,8 @@ namespace ptilab {
 namespace {
 
 using testing::TempDir;
+using testing::contains;
 using testing::write_file;
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
 
 bool has(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
 

@@ -56,6 +56,10 @@ inline std::set<std::string> dir_entries(const std::filesystem::path& dir) {
 
 inline std::set<std::string> TempDir::entries() const { return dir_entries(path_); }
 
+inline bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
 inline void write_file(const std::filesystem::path& p, const std::string& content) {
   std::ofstream f(p, std::ios::binary);
   f << content;

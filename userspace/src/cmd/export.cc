@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <iostream>
 #include <thread>
 
@@ -166,10 +165,7 @@ int run_export(const ExportOptions& o) {
   const Isolation iso = detect_isolation(sources, sys.arch, sys.kernel);
   TraceBpfOptions bo;
   bo.verbose = o.verbose;
-  if (o.btf)
-    bo.btf = *o.btf;
-  else if (const char* env = std::getenv("PTILAB_BTF"); env && *env)
-    bo.btf = env;
+  bo.btf = kernel_btf(o.btf);
   std::unique_ptr<TraceBpf> bpf;
   try {
     bpf = std::make_unique<TraceBpf>(bo);

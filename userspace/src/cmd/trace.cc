@@ -8,7 +8,6 @@
 #include <fmt/format.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <iostream>
 #include <utility>
 
@@ -128,10 +127,7 @@ int run_trace(const TraceOptions& o) {
   TraceBpfOptions bo;
   bo.target_tgid = o.pid.value_or(0);
   bo.verbose = o.verbose;
-  if (o.btf)
-    bo.btf = *o.btf;
-  else if (const char* env = std::getenv("PTILAB_BTF"); env && *env)
-    bo.btf = env;
+  bo.btf = kernel_btf(o.btf);
 
   // Ctrl-C ends the wait for the next interval, not the process.
   sigset_t stop_signals;

@@ -11,6 +11,7 @@
 #include <charconv>
 #include <cstdarg>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <tuple>
@@ -256,6 +257,12 @@ struct TraceBpf::Skel {
     btf__free(kernel_btf);
   }
 };
+
+std::filesystem::path kernel_btf(const std::optional<std::filesystem::path>& given) {
+  if (given) return *given;
+  if (const char* env = std::getenv("PTILAB_BTF"); env && *env) return env;
+  return std::filesystem::path(kKernelBtfPath);
+}
 
 TraceBpf::TraceBpf(const TraceBpfOptions& o) : skel_(std::make_unique<Skel>()) {
   g_verbose = o.verbose;

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,10 @@ namespace ptilab {
 
 inline constexpr std::string_view kKernelBtfPath = "/sys/kernel/btf/vmlinux";
 inline constexpr std::string_view kKernelIrqPath = "/sys/kernel/irq";
+
+// The kernel BTF to load with: the one given (--btf), else $PTILAB_BTF,
+// else kKernelBtfPath.
+std::filesystem::path kernel_btf(const std::optional<std::filesystem::path>& given);
 
 struct TraceBpfOptions {
   std::uint32_t target_tgid = 0;  // 0: every process
